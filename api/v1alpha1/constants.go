@@ -1,0 +1,134 @@
+package v1alpha1
+
+// Role is one of the three Diskominfo officials who decide on a request, in the
+// order of the SOP.
+type Role string
+
+const (
+	// RoleKepalaDinas is the Head of the Diskominfo office (Kepala Dinas). Step 2 of
+	// the SOP: dispositions the letter to the Head of Informatics.
+	RoleKepalaDinas Role = "kepala-dinas"
+	// RoleKepalaBidangInformatika is the Head of Informatics (Kepala Bidang
+	// Informatika). Step 3: signs the form, dispositions it to the Kepala Seksi.
+	RoleKepalaBidangInformatika Role = "kepala-bidang-informatika"
+	// RoleKepalaSeksiTIPersandian is the Head of the IT and Cryptography Section
+	// (Kepala Seksi Teknologi Informasi dan Persandian). Step 4: confirms the name is
+	// free and sends the request to the technical staff (the operator).
+	RoleKepalaSeksiTIPersandian Role = "kepala-seksi-ti-persandian"
+)
+
+// Roles lists the roles in the order in which they decide.
+var Roles = []Role{RoleKepalaDinas, RoleKepalaBidangInformatika, RoleKepalaSeksiTIPersandian}
+
+const (
+	// ApprovalAnnotationPrefix prefixes the approval annotation of each role. The
+	// value is the approving official's own Kubernetes user name, e.g.
+	// approval.hosting.kuduskab.go.id/kepala-dinas: "budi".
+	ApprovalAnnotationPrefix = "approval.hosting.kuduskab.go.id/"
+	// RejectionAnnotationPrefix prefixes the rejection annotation of each role; the
+	// value is the rejecting official's own user name.
+	RejectionAnnotationPrefix = "rejection.hosting.kuduskab.go.id/"
+	// RejectionReasonAnnotation carries the reason of a rejection, set in the same
+	// change as the rejection itself.
+	RejectionReasonAnnotation = "rejection.hosting.kuduskab.go.id/reason"
+	// RequestedByAnnotation is the user who created the request, written by the API
+	// server's admission (MutatingAdmissionPolicy), never taken from the manifest.
+	RequestedByAnnotation = "hosting.kuduskab.go.id/requested-by"
+
+	// SubdomainLabel marks every object provisioned for a subdomain.
+	SubdomainLabel = "hosting.kuduskab.go.id/subdomain"
+	// RequestLabel names the SubdomainRequest an object was provisioned for.
+	RequestLabel = "hosting.kuduskab.go.id/request"
+
+	// Finalizer holds a request until its deletion policy has been carried out.
+	Finalizer = "hosting.kuduskab.go.id/finalizer"
+
+	// ApproveVerb is the RBAC verb on subdomainrequests, with the role as resource
+	// name, that makes a user a holder of that role.
+	ApproveVerb = "approve"
+)
+
+// ApprovalAnnotation returns the approval annotation key of a role.
+func ApprovalAnnotation(r Role) string { return ApprovalAnnotationPrefix + string(r) }
+
+// RejectionAnnotation returns the rejection annotation key of a role.
+func RejectionAnnotation(r Role) string { return RejectionAnnotationPrefix + string(r) }
+
+// Phase is where a request stands in the procedure.
+type Phase string
+
+const (
+	PhasePendingKepalaDinas  Phase = "PendingKepalaDinas"
+	PhasePendingKepalaBidang Phase = "PendingKepalaBidang"
+	PhasePendingKepalaSeksi  Phase = "PendingKepalaSeksi"
+	// PhaseReturnedToApplicant: the name is taken or not allowed; the applicant must
+	// choose another spec.subdomain.
+	PhaseReturnedToApplicant Phase = "ReturnedToApplicant"
+	PhaseRejected            Phase = "Rejected"
+	// PhaseApproved: all three officials approved; waiting for provisioning.
+	PhaseApproved     Phase = "Approved"
+	PhaseProvisioning Phase = "Provisioning"
+	PhaseReady        Phase = "Ready"
+	PhaseDeleting     Phase = "Deleting"
+)
+
+// Condition types.
+const (
+	ConditionNameAvailable     = "NameAvailable"
+	ConditionApproved          = "Approved"
+	ConditionNamespaceReady    = "NamespaceReady"
+	ConditionIngressReady      = "IngressReady"
+	ConditionDNSReady          = "DNSReady"
+	ConditionApplicantNotified = "ApplicantNotified"
+	ConditionSLABreached       = "SLABreached"
+	ConditionReady             = "Ready"
+)
+
+// Condition and Event reasons.
+const (
+	ReasonNameAvailable        = "NameAvailable"
+	ReasonNameReserved         = "NameReserved"
+	ReasonNameRequested        = "NameRequestedElsewhere"
+	ReasonNameServedByIngress  = "NameServedByIngress"
+	ReasonNameInDNSEndpoint    = "NameInDNSEndpoint"
+	ReasonNameInDNSZone        = "NameInDNSZone"
+	ReasonNameClaimed          = "NameClaimedByOtherRequest"
+	ReasonAwaitingApproval     = "AwaitingApproval"
+	ReasonApproved             = "Approved"
+	ReasonRejected             = "Rejected"
+	ReasonReturnedToApplicant  = "ReturnedToApplicant"
+	ReasonRenamed              = "Renamed"
+	ReasonWithinTimeStandard   = "WithinTimeStandard"
+	ReasonTimeStandardExceeded = "TimeStandardExceeded"
+	ReasonAwaitingProvisioning = "AwaitingProvisioning"
+	ReasonProvisioned          = "Provisioned"
+	ReasonProvisioning         = "Provisioning"
+	ReasonConflict             = "Conflict"
+	ReasonDNSNotAnswering      = "DNSNotAnswering"
+	ReasonDNSAnswering         = "DNSAnswering"
+	ReasonNotified             = "Notified"
+	ReasonNotificationFailed   = "NotificationFailed"
+	ReasonNotReady             = "NotReady"
+	ReasonRegistered           = "Registered"
+)
+
+// Step names of the timeline, one per row of the SOP.
+const (
+	StepSubmission   = "Submission"
+	StepKepalaDinas  = "KepalaDinas"
+	StepKepalaBidang = "KepalaBidang"
+	StepKepalaSeksi  = "KepalaSeksi"
+	StepProvisioning = "Provisioning"
+	StepNotification = "Notification"
+)
+
+// StepState is the state of one step of the timeline.
+type StepState string
+
+const (
+	StepStateWaiting  StepState = "Waiting"
+	StepStateDone     StepState = "Done"
+	StepStateRejected StepState = "Rejected"
+	StepStateReturned StepState = "Returned"
+	StepStateNotYet   StepState = "NotStarted"
+)

@@ -1,0 +1,266 @@
+// Package controllers holds the reconciler that carries a SubdomainRequest through
+// steps 4 to 6 of the SOP.
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/dnscheck"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/phase"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/timeline"
+)
+
+// FieldManager is the server-side apply field manager of everything the operator writes.
+const FieldManager = "subdomain-operator"
+
+// SubdomainRequestReconciler reconciles SubdomainRequests.
+type SubdomainRequestReconciler struct {
+	client.Client
+	// APIReader reads past the cache, for the decisions that must not act on a stale view.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Config    config.Config
+	// Provisioning turns on step 5 (Namespace, site, Ingress, DNS). When off, a fully
+	// approved request stops at phase Approved.
+	Provisioning bool
+	// DNS asks the authoritative servers; nil skips the DNS checks.
+	DNS *dnscheck.Resolver
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+}
+
+// +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests/finalizers,verbs=update
+// +kubebuilder:rbac:groups=core,resources=namespaces;resourcequotas;limitranges;configmaps;services,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses;networkpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=edit
+// +kubebuilder:rbac:groups=externaldns.k8s.io,resources=dnsendpoints,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=core,resources=events,verbs=create;patch
+
+// Reconcile brings one request one step further and records where it stands.
+func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	log := ctrl.LoggerFrom(ctx)
+	sdr := &hostingv1.SubdomainRequest{}
+	if err := r.Get(ctx, req.NamespacedName, sdr); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := sdr.DeepCopy()
+
+	if !sdr.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, sdr)
+	}
+
+	st := &state{now: r.now(), chain: approval.Parse(sdr.Annotations)}
+	// The status is written once, at the end, whatever happened in between.
+	defer func() {
+		if err := r.writeStatus(ctx, before, sdr, st, retErr == nil); err != nil {
+			retErr = fmt.Errorf("writing status: %w", err)
+			return
+		}
+		if d := requeueForDeadline(sdr.Status.Steps, st.now); d > 0 && (result.RequeueAfter == 0 || d < result.RequeueAfter) {
+			result.RequeueAfter = d
+		}
+	}()
+
+	var err error
+	if st.name, err = r.checkName(ctx, sdr); err != nil {
+		return ctrl.Result{}, fmt.Errorf("checking whether %s is free: %w", sdr.Spec.Subdomain, err)
+	}
+
+	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || sdr.Status.Namespace != "") {
+		res, err := r.reconcileProvisioning(ctx, sdr, st)
+		if err != nil || !res.IsZero() {
+			result = res
+			if err != nil {
+				log.Error(err, "provisioning", "subdomain", sdr.Spec.Subdomain)
+			}
+			return result, err
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// state carries what one reconcile found out, for the status.
+type state struct {
+	now   time.Time
+	chain approval.Chain
+	name  nameCheck
+	prov  provisionState
+}
+
+// writeStatus computes phase, timeline and conditions and patches them when they
+// changed; observedGeneration advances only when the reconcile succeeded.
+func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sdr *hostingv1.SubdomainRequest, st *state, ok bool) error {
+	claimed := sdr.Status.Namespace != ""
+	ph, waitingFor := phase.Decide(phase.Facts{
+		Chain:               st.chain,
+		NameAvailable:       st.name.Available,
+		Claimed:             claimed,
+		ProvisioningEnabled: r.Provisioning,
+		Ready:               st.prov.ready,
+	})
+	if st.prov.conflict != "" {
+		waitingFor = "platform team"
+	}
+	s := &sdr.Status
+	s.Phase, s.WaitingFor = ph, waitingFor
+	s.RequestedBy = sdr.Annotations[hostingv1.RequestedByAnnotation]
+
+	var provisionedAt *time.Time
+	if st.prov.ready {
+		t := st.now
+		if old := findStep(before.Status.Steps, hostingv1.StepProvisioning); old != nil && old.DecidedAt != nil {
+			t = old.DecidedAt.Time
+		}
+		provisionedAt = &t
+	}
+	var notifiedAt *time.Time
+	if s.NotifiedAt != nil {
+		notifiedAt = &s.NotifiedAt.Time
+	}
+	s.Steps = timeline.Build(timeline.Input{
+		Created:       sdr.CreationTimestamp.Time,
+		Requester:     s.RequestedBy,
+		Previous:      before.Status.Steps,
+		Chain:         st.chain,
+		DecisionTime:  func(role hostingv1.Role) time.Time { return decisionTime(sdr, role, st.now) },
+		Returned:      !st.name.Available && !claimed,
+		ReturnMessage: st.name.Message,
+		ProvisionedAt: provisionedAt,
+		NotifiedAt:    notifiedAt,
+		Now:           st.now,
+		Standard:      r.Config.StandardFor,
+	})
+	setConditions(sdr, st, ph, r.Provisioning)
+	if ok {
+		s.ObservedGeneration = sdr.Generation
+	}
+	r.recordTransitions(before, sdr)
+
+	if equality.Semantic.DeepEqual(before.Status, sdr.Status) {
+		return nil
+	}
+	return r.Status().Patch(ctx, sdr, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+func (r *SubdomainRequestReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// requeueForDeadline returns when to look again so that a step overrunning its time
+// standard is flagged at its deadline, not at the next unrelated event.
+func requeueForDeadline(steps []hostingv1.Step, now time.Time) time.Duration {
+	d, ok := timeline.NextDeadline(steps, now)
+	if !ok {
+		return 0
+	}
+	return d.Sub(now) + 500*time.Millisecond
+}
+
+// SetupWithManager registers the indexes and watches.
+func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, workers int) error {
+	if err := setupIndexes(ctx, mgr); err != nil {
+		return err
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("subdomainrequest").
+		For(&hostingv1.SubdomainRequest{}, builderPredicates()).
+		// A change to one request can free or take the name of others.
+		Watches(&hostingv1.SubdomainRequest{}, handler.Funcs{
+			CreateFunc: func(ctx context.Context, e eventCreate, q queue) { r.enqueueSameName(ctx, q, e.Object) },
+			UpdateFunc: func(ctx context.Context, e eventUpdate, q queue) {
+				r.enqueueSameName(ctx, q, e.ObjectOld)
+				r.enqueueSameName(ctx, q, e.ObjectNew)
+			},
+			DeleteFunc: func(ctx context.Context, e eventDelete, q queue) { r.enqueueSameName(ctx, q, e.Object) },
+		}).
+		Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.requestsForIngress)).
+		Watches(&externaldnsv1.DNSEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.requestsForDNSEndpoint)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers})
+	if r.Provisioning {
+		b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(requestFromLabel))
+		for _, obj := range ownedKinds() {
+			b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(requestFromLabel))
+		}
+	}
+	return b.Complete(r)
+}
+
+// builderPredicates lets through what matters for a request: spec changes (which
+// bump the generation), annotation changes (approvals do not bump it), deletion and
+// finalizer changes; the operator's own status writes do not come back as work.
+func builderPredicates() builder.Predicates {
+	return builder.WithPredicates(predicate.Or(
+		predicate.GenerationChangedPredicate{},
+		predicate.AnnotationChangedPredicate{},
+		predicate.LabelChangedPredicate{},
+		predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+			return !equality.Semantic.DeepEqual(e.ObjectOld.GetFinalizers(), e.ObjectNew.GetFinalizers()) ||
+				!e.ObjectNew.GetDeletionTimestamp().Equal(e.ObjectOld.GetDeletionTimestamp())
+		}},
+	))
+}
+
+func findStep(steps []hostingv1.Step, name string) *hostingv1.Step {
+	for i := range steps {
+		if steps[i].Name == name {
+			return &steps[i]
+		}
+	}
+	return nil
+}
+
+func ignoreNotFound(err error) error {
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// CacheOptions keeps the cache to what the operator needs: the objects it provisioned
+// (by label), and all Ingresses and DNSEndpoints (their hosts decide whether a name is
+// free).
+func CacheOptions() cache.Options {
+	provisioned := labels.SelectorFromSet(nil)
+	if req, err := labels.NewRequirement(hostingv1.RequestLabel, selection.Exists, nil); err == nil {
+		provisioned = labels.NewSelector().Add(*req)
+	}
+	byObject := map[client.Object]cache.ByObject{}
+	for _, obj := range append(ownedKinds(), &corev1.Namespace{}) {
+		switch obj.(type) {
+		case *networkingv1.Ingress, *externaldnsv1.DNSEndpoint:
+			continue
+		}
+		byObject[obj] = cache.ByObject{Label: provisioned}
+	}
+	return cache.Options{ByObject: byObject}
+}

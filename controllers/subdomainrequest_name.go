@@ -1,0 +1,236 @@
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/availability"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/naming"
+)
+
+// Field index names. Lookups by name go through these, never through list scans.
+const (
+	IndexSubdomain = "spec.subdomain"
+	IndexIngressHost = "spec.rules.host"
+	IndexDNSName     = "spec.endpoints.dnsName"
+)
+
+func setupIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &hostingv1.SubdomainRequest{}, IndexSubdomain, func(o client.Object) []string {
+		return []string{o.(*hostingv1.SubdomainRequest).Spec.Subdomain}
+	}); err != nil {
+		return fmt.Errorf("indexing requests by subdomain: %w", err)
+	}
+	if err := idx.IndexField(ctx, &networkingv1.Ingress{}, IndexIngressHost, func(o client.Object) []string {
+		var hosts []string
+		for _, rule := range o.(*networkingv1.Ingress).Spec.Rules {
+			if rule.Host != "" {
+				hosts = append(hosts, strings.ToLower(rule.Host))
+			}
+		}
+		return hosts
+	}); err != nil {
+		return fmt.Errorf("indexing Ingresses by host: %w", err)
+	}
+	if err := idx.IndexField(ctx, &externaldnsv1.DNSEndpoint{}, IndexDNSName, func(o client.Object) []string {
+		var names []string
+		for _, ep := range o.(*externaldnsv1.DNSEndpoint).Spec.Endpoints {
+			if ep != nil {
+				names = append(names, strings.TrimSuffix(strings.ToLower(ep.DNSName), "."))
+			}
+		}
+		return names
+	}); err != nil {
+		return fmt.Errorf("indexing DNSEndpoints by name: %w", err)
+	}
+	return nil
+}
+
+// nameCheck is the outcome of the Kepala Seksi's check, automated.
+type nameCheck struct {
+	availability.Result
+}
+
+// checkName gathers who else uses the request's name and decides whether it is free.
+func (r *SubdomainRequestReconciler) checkName(ctx context.Context, sdr *hostingv1.SubdomainRequest) (nameCheck, error) {
+	label := sdr.Spec.Subdomain
+	fqdn := r.Config.FQDN(label)
+	facts := availability.Facts{
+		Label:    label,
+		FQDN:     fqdn,
+		Reserved: naming.IsReserved(label, r.Config.ReservedNames),
+		Self:     asAvailabilityRequest(sdr),
+	}
+
+	var others hostingv1.SubdomainRequestList
+	if err := r.List(ctx, &others, client.MatchingFields{IndexSubdomain: label}); err != nil {
+		return nameCheck{}, fmt.Errorf("listing requests for %s: %w", label, err)
+	}
+	for i := range others.Items {
+		if others.Items[i].Name != sdr.Name {
+			facts.Others = append(facts.Others, asAvailabilityRequest(&others.Items[i]))
+		}
+	}
+
+	var ingresses networkingv1.IngressList
+	if err := r.List(ctx, &ingresses, client.MatchingFields{IndexIngressHost: fqdn}); err != nil {
+		return nameCheck{}, fmt.Errorf("listing Ingresses for %s: %w", fqdn, err)
+	}
+	for _, ing := range ingresses.Items {
+		if !ownedBy(&ing, sdr) {
+			facts.Ingresses = append(facts.Ingresses, availability.Object{Namespace: ing.Namespace, Name: ing.Name})
+		}
+	}
+
+	var endpoints externaldnsv1.DNSEndpointList
+	if err := r.List(ctx, &endpoints, client.MatchingFields{IndexDNSName: fqdn}); err != nil {
+		return nameCheck{}, fmt.Errorf("listing DNSEndpoints for %s: %w", fqdn, err)
+	}
+	for _, ep := range endpoints.Items {
+		if !ownedBy(&ep, sdr) {
+			facts.DNSEndpoints = append(facts.DNSEndpoints, availability.Object{Namespace: ep.Namespace, Name: ep.Name})
+		}
+	}
+
+	// The zone is asked only while the name is not yet ours: once we published the
+	// record, the answer is our own.
+	if r.DNS != nil && sdr.Status.Namespace == "" && !hasOwnDNSEndpoint(endpoints.Items, sdr) {
+		ans, err := r.DNS.Lookup(ctx, fqdn)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Info("DNS server did not answer the availability check; relying on the cluster's view", "fqdn", fqdn, "error", err.Error())
+		} else {
+			facts.ZoneRecords = ans.Records
+		}
+	}
+	return nameCheck{availability.Decide(facts)}, nil
+}
+
+func asAvailabilityRequest(s *hostingv1.SubdomainRequest) availability.Request {
+	rejected := false
+	for _, role := range hostingv1.Roles {
+		if _, ok := s.Annotations[hostingv1.RejectionAnnotation(role)]; ok {
+			rejected = true
+		}
+	}
+	return availability.Request{
+		Name:      s.Name,
+		Unit:      s.Spec.Applicant.Unit,
+		Created:   s.CreationTimestamp.Time,
+		Claimed:   s.Status.Namespace != "",
+		Finished:  rejected || !s.DeletionTimestamp.IsZero() && s.Status.Namespace == "",
+		Ready:     s.Status.Phase == hostingv1.PhaseReady,
+		Namespace: s.Status.Namespace,
+	}
+}
+
+func hasOwnDNSEndpoint(items []externaldnsv1.DNSEndpoint, sdr *hostingv1.SubdomainRequest) bool {
+	for i := range items {
+		if ownedBy(&items[i], sdr) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownedBy reports whether obj was provisioned for sdr (its request label).
+func ownedBy(obj client.Object, sdr *hostingv1.SubdomainRequest) bool {
+	return obj.GetLabels()[hostingv1.RequestLabel] == sdr.Name
+}
+
+func (r *SubdomainRequestReconciler) enqueueSameName(ctx context.Context, q queue, obj client.Object) {
+	sdr, ok := obj.(*hostingv1.SubdomainRequest)
+	if !ok {
+		return
+	}
+	var list hostingv1.SubdomainRequestList
+	if err := r.List(ctx, &list, client.MatchingFields{IndexSubdomain: sdr.Spec.Subdomain}); err != nil {
+		return
+	}
+	for _, other := range list.Items {
+		if other.Name != sdr.Name {
+			q.Add(reconcile.Request{NamespacedName: types.NamespacedName{Name: other.Name}})
+		}
+	}
+}
+
+func (r *SubdomainRequestReconciler) requestsForHosts(ctx context.Context, hosts []string) []reconcile.Request {
+	suffix := "." + r.Config.BaseDomain
+	var out []reconcile.Request
+	for _, h := range hosts {
+		h = strings.TrimSuffix(strings.ToLower(h), ".")
+		if !strings.HasSuffix(h, suffix) {
+			continue
+		}
+		var list hostingv1.SubdomainRequestList
+		if err := r.List(ctx, &list, client.MatchingFields{IndexSubdomain: strings.TrimSuffix(h, suffix)}); err != nil {
+			continue
+		}
+		for _, s := range list.Items {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Name: s.Name}})
+		}
+	}
+	return out
+}
+
+func (r *SubdomainRequestReconciler) requestsForIngress(ctx context.Context, obj client.Object) []reconcile.Request {
+	var hosts []string
+	for _, rule := range obj.(*networkingv1.Ingress).Spec.Rules {
+		hosts = append(hosts, rule.Host)
+	}
+	return r.requestsForHosts(ctx, hosts)
+}
+
+func (r *SubdomainRequestReconciler) requestsForDNSEndpoint(ctx context.Context, obj client.Object) []reconcile.Request {
+	var hosts []string
+	for _, ep := range obj.(*externaldnsv1.DNSEndpoint).Spec.Endpoints {
+		if ep != nil {
+			hosts = append(hosts, ep.DNSName)
+		}
+	}
+	return r.requestsForHosts(ctx, hosts)
+}
+
+// requestFromLabel maps a provisioned object back to its request.
+func requestFromLabel(_ context.Context, obj client.Object) []reconcile.Request {
+	if name := obj.GetLabels()[hostingv1.RequestLabel]; name != "" {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
+	}
+	return nil
+}
+
+// decisionTime is when the API server recorded a role's decision: the time of the
+// managedFields entry that owns the annotation. That entry's time moves when the same
+// field manager writes again, so it is read only for decisions not yet in the
+// timeline, when it is at most the time of the latest write; now is the fallback.
+func decisionTime(sdr *hostingv1.SubdomainRequest, role hostingv1.Role, now time.Time) time.Time {
+	keys := []string{"f:" + hostingv1.ApprovalAnnotation(role), "f:" + hostingv1.RejectionAnnotation(role)}
+	best := now
+	for _, mf := range sdr.ManagedFields {
+		if mf.FieldsV1 == nil || mf.Time == nil || mf.Subresource != "" {
+			continue
+		}
+		var fields map[string]map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(mf.FieldsV1.Raw, &fields); err != nil {
+			continue
+		}
+		ann := fields["f:metadata"]["f:annotations"]
+		for _, k := range keys {
+			if _, ok := ann[k]; ok && mf.Time.Time.Before(best) {
+				best = mf.Time.Time
+			}
+		}
+	}
+	return best
+}

@@ -1,0 +1,317 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+)
+
+// provisionState is what step 5 achieved in this reconcile.
+type provisionState struct {
+	namespaceReady bool
+	ingressReady   bool
+	dnsReady       bool
+	dnsMessage     string
+	dnsReason      string
+	conflict       string // an object of ours already exists and belongs to someone else
+	conflictKind   string
+	ready          bool
+	started        bool
+}
+
+// reconcileProvisioning claims the name and creates or repairs the site.
+func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (ctrl.Result, error) {
+	st.prov.started = true
+	if !controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
+		patch := client.MergeFrom(sdr.DeepCopy())
+		controllerutil.AddFinalizer(sdr, hostingv1.Finalizer)
+		if err := r.Patch(ctx, sdr, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+
+	claimed, err := r.claimName(ctx, sdr, st)
+	if err != nil || !claimed {
+		return ctrl.Result{RequeueAfter: conflictRetry(st)}, err
+	}
+	st.prov.namespaceReady = true
+	sdr.Status.Namespace = r.Config.NamespaceFor(sdr.Spec.Subdomain)
+	sdr.Status.URL = siteURL(r.Config, sdr)
+
+	for _, desired := range desiredChildren(r.Config, sdr) {
+		outcome, err := r.ensure(ctx, sdr, desired)
+		if err != nil {
+			return ctrl.Result{}, fmt.Errorf("provisioning %s %s/%s: %w", kindOf(desired), desired.GetNamespace(), desired.GetName(), err)
+		}
+		switch {
+		case outcome == outcomeConflict:
+			st.prov.conflict = fmt.Sprintf("%s %s/%s exists and was not created by this operator; it is left untouched", kindOf(desired), desired.GetNamespace(), desired.GetName())
+			st.prov.conflictKind = kindOf(desired)
+			if _, isIngress := desired.(*networkingv1.Ingress); !isIngress {
+				if _, isDNS := desired.(*externaldnsv1.DNSEndpoint); !isDNS {
+					st.prov.namespaceReady = false
+				}
+			}
+		case isKind[*networkingv1.Ingress](desired):
+			st.prov.ingressReady = true
+		}
+	}
+	if st.prov.conflict != "" && st.prov.conflictKind == "DNSEndpoint" {
+		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	}
+
+	wait := r.checkDNS(ctx, sdr, st)
+	st.prov.ready = st.prov.namespaceReady && st.prov.ingressReady && st.prov.dnsReady && st.prov.conflict == ""
+	if st.prov.conflict != "" {
+		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	}
+	return ctrl.Result{RequeueAfter: wait}, nil
+}
+
+func conflictRetry(st *state) time.Duration {
+	if st.prov.conflict != "" {
+		return time.Minute
+	}
+	return 0
+}
+
+// claimName makes the name this request's by creating its Namespace: creation is
+// atomic in the API server, so of two requests approved at the same moment exactly one
+// gets it. The other finds the Namespace labelled for another request and goes back to
+// the applicant; a Namespace that no request made is reported, never adopted.
+func (r *SubdomainRequestReconciler) claimName(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (bool, error) {
+	desired := desiredNamespace(r.Config, sdr)
+	existing := &corev1.Namespace{}
+	err := r.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+	if apierrors.IsNotFound(err) {
+		err = r.Create(ctx, desired, client.FieldOwner(FieldManager))
+		if err == nil {
+			ctrl.LoggerFrom(ctx).Info("claimed name", "subdomain", sdr.Spec.Subdomain, "namespace", desired.Name)
+			return true, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return false, fmt.Errorf("creating Namespace %s: %w", desired.Name, err)
+		}
+		// Lost a race: read the winner from the API server, not the cache.
+		err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading Namespace %s: %w", desired.Name, err)
+	}
+	switch owner := existing.Labels[hostingv1.RequestLabel]; {
+	case owner == sdr.Name:
+		if !subset(desired, existing) {
+			if err := r.apply(ctx, desired); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	case owner != "":
+		st.name.Available = false
+		st.name.Reason = hostingv1.ReasonNameClaimed
+		st.name.Message = fmt.Sprintf("%s is already granted to request %s (Namespace %s)", r.Config.FQDN(sdr.Spec.Subdomain), owner, existing.Name)
+		return false, nil
+	default:
+		st.prov.conflict = fmt.Sprintf("Namespace %s exists and was not created by this operator; it is left untouched", existing.Name)
+		st.prov.conflictKind = "Namespace"
+		return false, nil
+	}
+}
+
+type outcome int
+
+const (
+	outcomeUnchanged outcome = iota
+	outcomeCreated
+	outcomeUpdated
+	outcomeConflict
+	outcomeReleased
+)
+
+// ensure creates desired when missing and puts it back when it drifted. It writes
+// nothing when the object already holds what we want, and never touches an object
+// that another owner made (or that the applicant took over, for the starter site).
+func (r *SubdomainRequestReconciler) ensure(ctx context.Context, sdr *hostingv1.SubdomainRequest, desired client.Object) (outcome, error) {
+	existing := desired.DeepCopyObject().(client.Object)
+	err := r.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+	if apierrors.IsNotFound(err) {
+		err = r.Create(ctx, desired.DeepCopyObject().(client.Object), client.FieldOwner(FieldManager))
+		if err == nil {
+			return outcomeCreated, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return outcomeUnchanged, err
+		}
+		// The cache holds only what carries our label: whatever is there is not ours,
+		// or was just made. Ask the API server.
+		err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+	}
+	if err != nil {
+		return outcomeUnchanged, err
+	}
+	if existing.GetLabels()[hostingv1.RequestLabel] != sdr.Name {
+		if existing.GetAnnotations()[StarterSiteAnnotation] == "true" && existing.GetLabels()[hostingv1.SubdomainLabel] == sdr.Spec.Subdomain {
+			return outcomeReleased, nil
+		}
+		return outcomeConflict, nil
+	}
+	if subset(desired, existing) {
+		return outcomeUnchanged, nil
+	}
+	return outcomeUpdated, r.apply(ctx, desired)
+}
+
+func (r *SubdomainRequestReconciler) apply(ctx context.Context, desired client.Object) error {
+	obj := desired.DeepCopyObject().(client.Object)
+	obj.SetResourceVersion("")
+	obj.SetManagedFields(nil)
+	//nolint:staticcheck // typed objects with SSA: the apply-configuration API needs generated types per kind.
+	return r.Patch(ctx, obj, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership)
+}
+
+// subset reports whether every field set in desired has the same value in existing:
+// server-side defaults in existing do not count as drift.
+func subset(desired, existing client.Object) bool {
+	d, err1 := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
+	e, err2 := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	dm := d["metadata"].(map[string]any)
+	d["metadata"] = map[string]any{"labels": dm["labels"], "annotations": dm["annotations"], "ownerReferences": dm["ownerReferences"]}
+	delete(d, "status")
+	delete(d, "apiVersion")
+	delete(d, "kind")
+	return contains(e, d)
+}
+
+func contains(have, want any) bool {
+	switch w := want.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return len(w) == 0
+		}
+		for k, wv := range w {
+			if !contains(h[k], wv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !contains(h[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(have, want) || fmt.Sprint(have) == fmt.Sprint(want)
+	}
+}
+
+// checkDNS sets DNSReady from the authoritative server's answer and returns when to
+// ask again: soon at first, then backing off to 30 seconds.
+func (r *SubdomainRequestReconciler) checkDNS(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) time.Duration {
+	fqdn := r.Config.FQDN(sdr.Spec.Subdomain)
+	if r.DNS == nil {
+		st.prov.dnsReady, st.prov.dnsReason = true, "NotVerified"
+		st.prov.dnsMessage = "the DNSEndpoint is published; no DNS server is configured to verify the answer"
+		return 0
+	}
+	ans, err := r.DNS.Lookup(ctx, fqdn)
+	switch {
+	case err != nil:
+		st.prov.dnsReason, st.prov.dnsMessage = hostingv1.ReasonDNSNotAnswering, err.Error()
+	case ans.Matches(r.Config.IngressTarget.IPs, r.Config.IngressTarget.CNAME):
+		st.prov.dnsReady, st.prov.dnsReason = true, hostingv1.ReasonDNSAnswering
+		st.prov.dnsMessage = fmt.Sprintf("%s answers %s for %s", ans.Server, strings.Join(ans.Records, ", "), fqdn)
+		return 0
+	case ans.NXDomain():
+		st.prov.dnsReason, st.prov.dnsMessage = hostingv1.ReasonDNSNotAnswering, fmt.Sprintf("%s answers NXDOMAIN for %s (external-dns has not published it yet)", ans.Server, fqdn)
+	default:
+		st.prov.dnsReason, st.prov.dnsMessage = hostingv1.ReasonDNSNotAnswering, fmt.Sprintf("%s answers %q for %s, not the configured target", ans.Server, ans.Records, fqdn)
+	}
+	since := st.now
+	if c := meta.FindStatusCondition(sdr.Status.Conditions, hostingv1.ConditionDNSReady); c != nil && c.Status != "True" {
+		since = c.LastTransitionTime.Time
+	}
+	return dnsBackoff(st.now.Sub(since))
+}
+
+// dnsBackoff grows with the time already spent waiting: 500ms, then a quarter of the
+// wait so far, at most 30s.
+func dnsBackoff(waited time.Duration) time.Duration {
+	d := waited / 4
+	if d < 500*time.Millisecond {
+		d = 500 * time.Millisecond
+	}
+	if d > 30*time.Second {
+		d = 30 * time.Second
+	}
+	return d
+}
+
+func setProvisioningConditions(sdr *hostingv1.SubdomainRequest, st *state) {
+	p := st.prov
+	if !p.started {
+		return
+	}
+	switch {
+	case p.conflictKind == "Namespace" || (p.conflict != "" && !p.namespaceReady):
+		setCondition(sdr, hostingv1.ConditionNamespaceReady, false, hostingv1.ReasonConflict, p.conflict)
+	case p.namespaceReady:
+		setCondition(sdr, hostingv1.ConditionNamespaceReady, true, hostingv1.ReasonProvisioned,
+			fmt.Sprintf("Namespace %s with quota, limits, network policy and the group %s as editors", sdr.Status.Namespace, sdr.Spec.Applicant.Group))
+	default:
+		setCondition(sdr, hostingv1.ConditionNamespaceReady, false, hostingv1.ReasonProvisioning, "the Namespace is not provisioned yet")
+	}
+	switch {
+	case p.conflictKind == "Ingress":
+		setCondition(sdr, hostingv1.ConditionIngressReady, false, hostingv1.ReasonConflict, p.conflict)
+	case p.ingressReady:
+		setCondition(sdr, hostingv1.ConditionIngressReady, true, hostingv1.ReasonProvisioned, "Ingress "+sdr.Status.Namespace+"/"+SiteName+" serves "+sdr.Status.URL)
+	default:
+		setCondition(sdr, hostingv1.ConditionIngressReady, false, hostingv1.ReasonProvisioning, "the Ingress is not provisioned yet")
+	}
+	switch {
+	case p.conflictKind == "DNSEndpoint":
+		setCondition(sdr, hostingv1.ConditionDNSReady, false, hostingv1.ReasonConflict, p.conflict)
+	case p.dnsReason == "":
+		setCondition(sdr, hostingv1.ConditionDNSReady, false, hostingv1.ReasonProvisioning, "the DNS record is not published yet")
+	default:
+		setCondition(sdr, hostingv1.ConditionDNSReady, p.dnsReady, p.dnsReason, p.dnsMessage)
+	}
+}
+
+func kindOf(obj client.Object) string {
+	if k := obj.GetObjectKind().GroupVersionKind().Kind; k != "" {
+		return k
+	}
+	return reflect.TypeOf(obj).Elem().Name()
+}
+
+func isKind[T client.Object](obj client.Object) bool {
+	_, ok := obj.(T)
+	return ok
+}

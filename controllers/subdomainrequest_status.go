@@ -1,0 +1,132 @@
+package controllers
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/timeline"
+)
+
+func setCondition(sdr *hostingv1.SubdomainRequest, typ string, status bool, reason, message string) {
+	s := metav1.ConditionFalse
+	if status {
+		s = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&sdr.Status.Conditions, metav1.Condition{
+		Type: typ, Status: s, Reason: reason, Message: message, ObservedGeneration: sdr.Generation,
+	})
+}
+
+func setConditions(sdr *hostingv1.SubdomainRequest, st *state, ph hostingv1.Phase, provisioning bool) {
+	setNameAvailableCondition(sdr, st)
+	setApprovedCondition(sdr, st.chain)
+	setSLACondition(sdr)
+	if provisioning {
+		setProvisioningConditions(sdr, st)
+	}
+	setReadyCondition(sdr, ph)
+}
+
+func setNameAvailableCondition(sdr *hostingv1.SubdomainRequest, st *state) {
+	if sdr.Status.Namespace != "" && !st.name.Available {
+		// Once claimed, the name is ours; later uses elsewhere are not a reason to return it.
+		setCondition(sdr, hostingv1.ConditionNameAvailable, true, hostingv1.ReasonNameAvailable,
+			fmt.Sprintf("the name is granted to this request (Namespace %s)", sdr.Status.Namespace))
+		return
+	}
+	setCondition(sdr, hostingv1.ConditionNameAvailable, st.name.Available, st.name.Reason, st.name.Message)
+}
+
+func setApprovedCondition(sdr *hostingv1.SubdomainRequest, chain approval.Chain) {
+	if rej := chain.Rejection; rej != nil {
+		setCondition(sdr, hostingv1.ConditionApproved, false, hostingv1.ReasonRejected,
+			fmt.Sprintf("rejected by %s (%s): %s", rej.User, approval.RoleTitle(rej.Role), rej.Reason))
+		return
+	}
+	if next, pending := chain.NextRole(); pending {
+		setCondition(sdr, hostingv1.ConditionApproved, false, hostingv1.ReasonAwaitingApproval,
+			fmt.Sprintf("waiting for the %s (%s)", approval.RoleTitle(next), next))
+		return
+	}
+	var by []string
+	for _, role := range hostingv1.Roles {
+		by = append(by, fmt.Sprintf("%s: %s", role, chain.Approvals[role]))
+	}
+	setCondition(sdr, hostingv1.ConditionApproved, true, hostingv1.ReasonApproved, "approved by "+strings.Join(by, ", "))
+}
+
+func setSLACondition(sdr *hostingv1.SubdomainRequest) {
+	breached := timeline.Breached(sdr.Status.Steps)
+	if len(breached) == 0 {
+		setCondition(sdr, hostingv1.ConditionSLABreached, false, hostingv1.ReasonWithinTimeStandard, "every step is within its time standard")
+		return
+	}
+	var parts []string
+	for _, name := range breached {
+		st := findStep(sdr.Status.Steps, name)
+		parts = append(parts, fmt.Sprintf("%s (standard %s)", name, st.TimeStandard.Duration))
+	}
+	setCondition(sdr, hostingv1.ConditionSLABreached, true, hostingv1.ReasonTimeStandardExceeded,
+		"over the time standard: "+strings.Join(parts, ", "))
+}
+
+func setReadyCondition(sdr *hostingv1.SubdomainRequest, ph hostingv1.Phase) {
+	switch ph {
+	case hostingv1.PhaseReady:
+		setCondition(sdr, hostingv1.ConditionReady, true, hostingv1.ReasonProvisioned, "the site is provisioned and its name resolves: "+sdr.Status.URL)
+	case hostingv1.PhaseApproved:
+		setCondition(sdr, hostingv1.ConditionReady, false, hostingv1.ReasonAwaitingProvisioning, "approved; waiting for provisioning")
+	default:
+		setCondition(sdr, hostingv1.ConditionReady, false, string(ph), "the request is in phase "+string(ph))
+	}
+}
+
+// recordTransitions emits one Event per change a person should know about.
+func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.SubdomainRequest) {
+	if r.Recorder == nil {
+		return
+	}
+	for _, role := range hostingv1.Roles {
+		name := map[hostingv1.Role]string{
+			hostingv1.RoleKepalaDinas: hostingv1.StepKepalaDinas, hostingv1.RoleKepalaBidangInformatika: hostingv1.StepKepalaBidang,
+			hostingv1.RoleKepalaSeksiTIPersandian: hostingv1.StepKepalaSeksi}[role]
+		old, cur := findStep(before.Status.Steps, name), findStep(after.Status.Steps, name)
+		if cur == nil || (old != nil && old.State == cur.State) {
+			continue
+		}
+		switch cur.State {
+		case hostingv1.StepStateDone:
+			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonApproved, "Approve",
+				"%s approved as %s", cur.By, approval.RoleTitle(role))
+		case hostingv1.StepStateRejected:
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonRejected, "Reject",
+				"%s rejected as %s: %s", cur.By, approval.RoleTitle(role), cur.Message)
+		}
+	}
+	if before.Status.Phase != after.Status.Phase {
+		switch after.Status.Phase {
+		case hostingv1.PhaseReturnedToApplicant:
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonReturnedToApplicant, "CheckName",
+				"returned to the applicant: %s", meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionNameAvailable).Message)
+		case hostingv1.PhaseApproved, hostingv1.PhaseProvisioning:
+			if before.Status.Phase != hostingv1.PhaseApproved && before.Status.Phase != hostingv1.PhaseProvisioning {
+				r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonApproved, "Approve", "approved by all three officials")
+			}
+		case hostingv1.PhaseReady:
+			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonProvisioned, "Provision", "site ready at %s", after.Status.URL)
+		}
+		if before.Status.Phase == hostingv1.PhaseReturnedToApplicant && after.Status.Phase != hostingv1.PhaseRejected {
+			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonRenamed, "CheckName", "the name %s is free", after.Spec.Subdomain)
+		}
+	}
+	wasBreached := meta.IsStatusConditionTrue(before.Status.Conditions, hostingv1.ConditionSLABreached)
+	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionSLABreached); c != nil && c.Status == metav1.ConditionTrue && !wasBreached {
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonTimeStandardExceeded, "MeasureTime", "%s", c.Message)
+	}
+}

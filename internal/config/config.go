@@ -1,0 +1,196 @@
+// Package config is the platform configuration: everything the Diskominfo platform
+// team sets once for the whole operator. It is read from a YAML file (in a cluster, a
+// ConfigMap mounted into the manager); every field has a default, so an empty file is
+// a working configuration for kuduskab.go.id.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/naming"
+)
+
+// Config is the platform configuration.
+type Config struct {
+	// BaseDomain is the domain the subdomains are made under.
+	BaseDomain string `json:"baseDomain"`
+	// NamespacePrefix is put before the subdomain to name its Namespace.
+	NamespacePrefix string `json:"namespacePrefix"`
+	// IngressClassName is the ingress class of the provisioned Ingresses.
+	IngressClassName string `json:"ingressClassName"`
+	// IngressNamespace is where the ingress controller runs; the site's NetworkPolicy
+	// admits traffic from it.
+	IngressNamespace string `json:"ingressNamespace"`
+	// IngressTarget is what the DNS record of each site points at.
+	IngressTarget IngressTarget `json:"ingressTarget"`
+	// RecordTTL is the TTL, in seconds, of the DNS records.
+	RecordTTL int64 `json:"recordTTL"`
+	// ClusterIssuer is the cert-manager ClusterIssuer for the sites' TLS certificates;
+	// empty turns TLS off.
+	ClusterIssuer string `json:"clusterIssuer"`
+	// ReservedNames can never be requested.
+	ReservedNames []string `json:"reservedNames"`
+	// Plans are the quota presets, by plan name (small, medium, large).
+	Plans map[hostingv1.Plan]Plan `json:"plans"`
+	// TimeStandards are the SOP's time standards per step.
+	TimeStandards TimeStandards `json:"timeStandards"`
+	// DNS says which DNS servers are asked whether a name resolves.
+	DNS DNS `json:"dns"`
+	// StarterImage is the web server image of the starter site.
+	StarterImage string `json:"starterImage"`
+	// Notification configures how applicants are told.
+	Notification Notification `json:"notification"`
+}
+
+// IngressTarget is either a list of IP addresses (A records) or a host name (CNAME).
+type IngressTarget struct {
+	IPs   []string `json:"ips,omitempty"`
+	CNAME string   `json:"cname,omitempty"`
+}
+
+// Plan is a quota preset.
+type Plan struct {
+	CPU     resource.Quantity `json:"cpu"`
+	Memory  resource.Quantity `json:"memory"`
+	Storage resource.Quantity `json:"storage"`
+	Pods    int64             `json:"pods"`
+}
+
+// TimeStandards are the durations the SOP allows per step.
+type TimeStandards struct {
+	Submission   metav1.Duration `json:"submission"`
+	KepalaDinas  metav1.Duration `json:"kepalaDinas"`
+	KepalaBidang metav1.Duration `json:"kepalaBidang"`
+	KepalaSeksi  metav1.Duration `json:"kepalaSeksi"`
+	Provisioning metav1.Duration `json:"provisioning"`
+}
+
+// DNS configures the verification that a name resolves.
+type DNS struct {
+	// Servers are host:port of the authoritative servers asked; empty skips the zone
+	// check and lets DNSReady follow the DNSEndpoint alone.
+	Servers []string `json:"servers,omitempty"`
+	// Timeout of one query.
+	Timeout metav1.Duration `json:"timeout"`
+}
+
+// Notification configures email and webhook notification.
+type Notification struct {
+	SMTP SMTP `json:"smtp"`
+	// WebhookURL, when set, receives a JSON POST for each notification.
+	WebhookURL string `json:"webhookURL,omitempty"`
+}
+
+// SMTP is the mail server. The user name and password are read from files (a mounted
+// Secret), never from this file.
+type SMTP struct {
+	Host         string `json:"host,omitempty"`
+	Port         int    `json:"port,omitempty"`
+	From         string `json:"from,omitempty"`
+	UsernameFile string `json:"usernameFile,omitempty"`
+	PasswordFile string `json:"passwordFile,omitempty"`
+}
+
+// Default returns the configuration for Kabupaten Kudus.
+func Default() Config {
+	return Config{
+		BaseDomain:       "kuduskab.go.id",
+		NamespacePrefix:  "web-",
+		IngressClassName: "nginx",
+		IngressNamespace: "ingress-nginx",
+		IngressTarget:    IngressTarget{IPs: []string{"203.0.113.10"}},
+		RecordTTL:        300,
+		ReservedNames: []string{"www", "mail", "smtp", "imap", "pop", "webmail", "ns", "ns1", "ns2", "ns3",
+			"helpdesktik", "kominfo", "diskominfo", "api", "admin", "ftp", "vpn", "cpanel", "autodiscover", "localhost"},
+		Plans: map[hostingv1.Plan]Plan{
+			hostingv1.PlanSmall:  {CPU: resource.MustParse("1"), Memory: resource.MustParse("1Gi"), Storage: resource.MustParse("5Gi"), Pods: 10},
+			hostingv1.PlanMedium: {CPU: resource.MustParse("2"), Memory: resource.MustParse("4Gi"), Storage: resource.MustParse("20Gi"), Pods: 20},
+			hostingv1.PlanLarge:  {CPU: resource.MustParse("4"), Memory: resource.MustParse("8Gi"), Storage: resource.MustParse("50Gi"), Pods: 40},
+		},
+		TimeStandards: TimeStandards{
+			Submission:   metav1.Duration{Duration: 15 * time.Minute},
+			KepalaDinas:  metav1.Duration{Duration: 10 * time.Minute},
+			KepalaBidang: metav1.Duration{Duration: 10 * time.Minute},
+			KepalaSeksi:  metav1.Duration{Duration: 10 * time.Minute},
+			Provisioning: metav1.Duration{Duration: 60 * time.Minute},
+		},
+		DNS:          DNS{Timeout: metav1.Duration{Duration: 2 * time.Second}},
+		StarterImage: "nginxinc/nginx-unprivileged:1.27-alpine",
+	}
+}
+
+// Load reads a configuration file over the defaults. An empty path gives the defaults.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path == "" {
+		return c, c.Validate()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("reading configuration %s: %w", path, err)
+	}
+	if err := yaml.UnmarshalStrict(data, &c); err != nil {
+		return c, fmt.Errorf("parsing configuration %s: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("configuration %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Validate checks the configuration for mistakes that would only show later.
+func (c *Config) Validate() error {
+	c.BaseDomain = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(c.BaseDomain)), ".")
+	if c.BaseDomain == "" || strings.Count(c.BaseDomain, ".") < 1 {
+		return fmt.Errorf("baseDomain %q must be a domain such as kuduskab.go.id", c.BaseDomain)
+	}
+	if len(c.IngressTarget.IPs) == 0 && c.IngressTarget.CNAME == "" {
+		return fmt.Errorf("ingressTarget needs ips or cname")
+	}
+	if len(c.IngressTarget.IPs) > 0 && c.IngressTarget.CNAME != "" {
+		return fmt.Errorf("ingressTarget takes ips or cname, not both")
+	}
+	for _, p := range []hostingv1.Plan{hostingv1.PlanSmall, hostingv1.PlanMedium, hostingv1.PlanLarge} {
+		if _, ok := c.Plans[p]; !ok {
+			return fmt.Errorf("plans.%s is missing", p)
+		}
+	}
+	if problems := naming.Validate(strings.TrimSuffix(c.NamespacePrefix, "-") + "x"); len(problems) > 0 {
+		return fmt.Errorf("namespacePrefix %q: %s", c.NamespacePrefix, strings.Join(problems, "; "))
+	}
+	if c.DNS.Timeout.Duration <= 0 {
+		c.DNS.Timeout.Duration = 2 * time.Second
+	}
+	return nil
+}
+
+// FQDN is the full name of a label under the base domain.
+func (c Config) FQDN(label string) string { return naming.FQDN(label, c.BaseDomain) }
+
+// NamespaceFor is the Namespace that hosts a subdomain.
+func (c Config) NamespaceFor(label string) string { return c.NamespacePrefix + label }
+
+// StandardFor is the time standard of a timeline step; zero when there is none.
+func (c Config) StandardFor(step string) time.Duration {
+	switch step {
+	case hostingv1.StepSubmission:
+		return c.TimeStandards.Submission.Duration
+	case hostingv1.StepKepalaDinas:
+		return c.TimeStandards.KepalaDinas.Duration
+	case hostingv1.StepKepalaBidang:
+		return c.TimeStandards.KepalaBidang.Duration
+	case hostingv1.StepKepalaSeksi:
+		return c.TimeStandards.KepalaSeksi.Duration
+	case hostingv1.StepProvisioning:
+		return c.TimeStandards.Provisioning.Duration
+	}
+	return 0
+}

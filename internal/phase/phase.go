@@ -1,0 +1,51 @@
+// Package phase decides where a request stands, from its approvals, the name check and
+// what was provisioned. It is a pure function so that a table pins every case.
+package phase
+
+import (
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
+)
+
+// Facts are the inputs of the decision.
+type Facts struct {
+	Deleting      bool
+	Chain         approval.Chain
+	NameAvailable bool
+	// Claimed: the name's claim (the Namespace) belongs to this request.
+	Claimed bool
+	// ProvisioningEnabled is false when the operator only runs the approval chain.
+	ProvisioningEnabled bool
+	Ready               bool
+}
+
+// Decide returns the phase and who the request waits for.
+func Decide(f Facts) (hostingv1.Phase, string) {
+	switch {
+	case f.Deleting:
+		return hostingv1.PhaseDeleting, "operator"
+	case f.Chain.Rejection != nil:
+		return hostingv1.PhaseRejected, ""
+	case !f.NameAvailable && !f.Claimed:
+		return hostingv1.PhaseReturnedToApplicant, "applicant"
+	}
+	next, pending := f.Chain.NextRole()
+	if pending {
+		switch next {
+		case hostingv1.RoleKepalaDinas:
+			return hostingv1.PhasePendingKepalaDinas, string(next)
+		case hostingv1.RoleKepalaBidangInformatika:
+			return hostingv1.PhasePendingKepalaBidang, string(next)
+		default:
+			return hostingv1.PhasePendingKepalaSeksi, string(next)
+		}
+	}
+	switch {
+	case !f.ProvisioningEnabled:
+		return hostingv1.PhaseApproved, "operator"
+	case f.Ready:
+		return hostingv1.PhaseReady, ""
+	default:
+		return hostingv1.PhaseProvisioning, "operator"
+	}
+}

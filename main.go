@@ -1,0 +1,114 @@
+// Command manager runs the Kudus subdomain and hosting operator.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"os"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/controllers"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/dnscheck"
+)
+
+var scheme = runtime.NewScheme()
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(hostingv1.AddToScheme(scheme))
+	utilruntime.Must(externaldnsv1.AddToScheme(scheme))
+}
+
+func main() {
+	var (
+		configFile, metricsAddr, probeAddr, leaderNamespace string
+		leaderElect, secureMetrics, approvalOnly        bool
+		workers                                         int
+		qps                                             float64
+		burst                                           int
+	)
+	flag.StringVar(&configFile, "config", "", "Platform configuration file (YAML); empty uses the defaults for kuduskab.go.id.")
+	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address of the metrics endpoint, e.g. :8443; 0 turns it off.")
+	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization.")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the liveness and readiness probes.")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles.")
+	flag.StringVar(&leaderNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the one the manager runs in).")
+	flag.BoolVar(&approvalOnly, "approval-only", false, "Run only the approval chain and name check; approved requests stop at phase Approved.")
+	flag.IntVar(&workers, "workers", 8, "Requests reconciled at the same time.")
+	flag.Float64Var(&qps, "kube-api-qps", 200, "Client queries per second to the API server.")
+	flag.IntVar(&burst, "kube-api-burst", 400, "Client burst to the API server.")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	log := ctrl.Log.WithName("setup")
+
+	cfg, err := config.Load(configFile)
+	if err != nil {
+		log.Error(err, "loading the platform configuration")
+		os.Exit(1)
+	}
+
+	restConfig := ctrl.GetConfigOrDie()
+	restConfig.QPS, restConfig.Burst = float32(qps), burst
+	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics,
+		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}}
+	if secureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsOpts,
+		HealthProbeBindAddress:  probeAddr,
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "subdomain-operator.hosting.kuduskab.go.id",
+		LeaderElectionNamespace: leaderNamespace,
+		Cache:                   controllers.CacheOptions(),
+	})
+	if err != nil {
+		log.Error(err, "creating the manager")
+		os.Exit(1)
+	}
+
+	var resolver *dnscheck.Resolver
+	if len(cfg.DNS.Servers) > 0 {
+		resolver = &dnscheck.Resolver{Servers: cfg.DNS.Servers, Timeout: cfg.DNS.Timeout.Duration}
+	}
+	reconciler := &controllers.SubdomainRequestReconciler{
+		Client:       mgr.GetClient(),
+		APIReader:    mgr.GetAPIReader(),
+		Recorder:     mgr.GetEventRecorder("subdomain-operator"),
+		Config:       cfg,
+		Provisioning: !approvalOnly,
+		DNS:          resolver,
+	}
+	ctx := ctrl.SetupSignalHandler()
+	if err := reconciler.SetupWithManager(ctx, mgr, workers); err != nil {
+		log.Error(err, "setting up the controller")
+		os.Exit(1)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		log.Error(err, "adding the health check")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "adding the readiness check")
+		os.Exit(1)
+	}
+	log.Info("starting", "baseDomain", cfg.BaseDomain, "provisioning", !approvalOnly, "dnsServers", cfg.DNS.Servers)
+	if err := mgr.Start(ctx); err != nil {
+		log.Error(err, "running the manager")
+		os.Exit(1)
+	}
+}
