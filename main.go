@@ -12,8 +12,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
@@ -33,10 +33,10 @@ func init() {
 func main() {
 	var (
 		configFile, metricsAddr, probeAddr, leaderNamespace string
-		leaderElect, secureMetrics, approvalOnly        bool
-		workers                                         int
-		qps                                             float64
-		burst                                           int
+		leaderElect, secureMetrics, approvalOnly            bool
+		workers                                             int
+		qps                                                 float64
+		burst                                               int
 	)
 	flag.StringVar(&configFile, "config", "", "Platform configuration file (YAML); empty uses the defaults for kuduskab.go.id.")
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address of the metrics endpoint, e.g. :8443; 0 turns it off.")

@@ -21,7 +21,7 @@ import (
 
 // Field index names. Lookups by name go through these, never through list scans.
 const (
-	IndexSubdomain = "spec.subdomain"
+	IndexSubdomain   = "spec.subdomain"
 	IndexIngressHost = "spec.rules.host"
 	IndexDNSName     = "spec.endpoints.dnsName"
 )

@@ -36,11 +36,15 @@ type provisionState struct {
 // reconcileProvisioning claims the name and creates or repairs the site.
 func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (ctrl.Result, error) {
 	st.prov.started = true
-	if !controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
+	if !controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) || sdr.Labels[hostingv1.ApprovedLabel] != "true" {
 		patch := client.MergeFrom(sdr.DeepCopy())
 		controllerutil.AddFinalizer(sdr, hostingv1.Finalizer)
+		if sdr.Labels == nil {
+			sdr.Labels = map[string]string{}
+		}
+		sdr.Labels[hostingv1.ApprovedLabel] = "true"
 		if err := r.Patch(ctx, sdr, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+			return ctrl.Result{}, fmt.Errorf("adding finalizer and approved label: %w", err)
 		}
 	}
 

@@ -93,16 +93,6 @@ var _ = BeforeSuite(func() {
 		"system:serviceaccounts", "system:serviceaccounts:subdomain-operator-system", "system:authenticated")
 	applicantRole = mk("hadi", "opd:applicants", "diskominfo:kepala-dinas")
 
-	Expect(env.WaitForPolicies(ctx, func() error {
-		s := newRequest("probe")
-		s.Annotations = map[string]string{hostingv1.ApprovalAnnotation(hostingv1.RoleKepalaDinas): "x"}
-		err := admin.Create(ctx, s)
-		if err == nil {
-			_ = admin.Delete(ctx, s)
-		}
-		return err
-	})).To(Succeed())
-
 	cfg := config.Default()
 	cfg.TimeStandards.KepalaDinas = metav1.Duration{Duration: shortStandard}
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
@@ -145,9 +135,9 @@ func newRequest(name string) *hostingv1.SubdomainRequest {
 				Unit: "Dinas Kesehatan", ContactName: "Siti Aminah", Position: "Kepala Subbagian Umum",
 				NIP: "198001012005012001", Email: "dinkes@kuduskab.go.id", Phone: "+62291438713", Group: "opd:dinkes",
 			},
-			Letter:   hostingv1.Letter{Number: "555/123/20.01/2026", Date: "2026-11-20"},
-			Purpose:  "Informasi layanan kesehatan bagi masyarakat Kudus",
-			Hosting:  hostingv1.Hosting{Plan: hostingv1.PlanSmall, StarterSite: ptr.To(true)},
+			Letter:  hostingv1.Letter{Number: "555/123/20.01/2026", Date: "2026-11-20"},
+			Purpose: "Informasi layanan kesehatan bagi masyarakat Kudus",
+			Hosting: hostingv1.Hosting{Plan: hostingv1.PlanSmall, StarterSite: ptr.To(true)},
 		},
 	}
 }

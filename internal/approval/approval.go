@@ -74,8 +74,8 @@ type Actor struct {
 }
 
 // Check says whether actor may record decision on a request whose chain is c and
-// which requester created. It returns nil or the refusal, worded as the admission
-// policy words it.
+// which requester created. It returns nil or the refusal; the rules are those of the
+// admission policy (config/policies/approval-chain.yaml), the wording is shorter.
 func Check(c Chain, requester string, actor Actor, d Decision) error {
 	verb := "approve"
 	if d.Reject {

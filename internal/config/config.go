@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -99,6 +100,8 @@ type SMTP struct {
 	PasswordFile string `json:"passwordFile,omitempty"`
 }
 
+var namespacePrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
 // Default returns the configuration for Kabupaten Kudus.
 func Default() Config {
 	return Config{
@@ -140,6 +143,32 @@ func Load(path string) (Config, error) {
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
 		return c, fmt.Errorf("parsing configuration %s: %w", path, err)
 	}
+	// A target or a plan given in the file replaces the default as a whole for the
+	// target (ips or cname), and field by field for a plan.
+	var file Config
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		return c, fmt.Errorf("parsing configuration %s: %w", path, err)
+	}
+	if len(file.IngressTarget.IPs) > 0 || file.IngressTarget.CNAME != "" {
+		c.IngressTarget = file.IngressTarget
+	}
+	defaults := Default().Plans
+	for name, p := range file.Plans {
+		merged := defaults[name]
+		if !p.CPU.IsZero() {
+			merged.CPU = p.CPU
+		}
+		if !p.Memory.IsZero() {
+			merged.Memory = p.Memory
+		}
+		if !p.Storage.IsZero() {
+			merged.Storage = p.Storage
+		}
+		if p.Pods != 0 {
+			merged.Pods = p.Pods
+		}
+		c.Plans[name] = merged
+	}
 	if err := c.Validate(); err != nil {
 		return c, fmt.Errorf("configuration %s: %w", path, err)
 	}
@@ -163,8 +192,13 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("plans.%s is missing", p)
 		}
 	}
-	if problems := naming.Validate(strings.TrimSuffix(c.NamespacePrefix, "-") + "x"); len(problems) > 0 {
-		return fmt.Errorf("namespacePrefix %q: %s", c.NamespacePrefix, strings.Join(problems, "; "))
+	// A Namespace name is a DNS label too: prefix plus a 57-character subdomain must fit
+	// in 63 characters.
+	if len(c.NamespacePrefix) > 63-naming.MaxLabelLength {
+		return fmt.Errorf("namespacePrefix %q is longer than %d characters", c.NamespacePrefix, 63-naming.MaxLabelLength)
+	}
+	if c.NamespacePrefix != "" && !namespacePrefix.MatchString(c.NamespacePrefix) {
+		return fmt.Errorf("namespacePrefix %q must start with a letter or digit and hold only a-z, 0-9 and '-'", c.NamespacePrefix)
 	}
 	if c.DNS.Timeout.Duration <= 0 {
 		c.DNS.Timeout.Duration = 2 * time.Second

@@ -84,8 +84,8 @@ func (r Resolver) ask(ctx context.Context, server, fqdn string) (Answer, error) 
 	return ans, nil
 }
 
-// Matches reports whether the answer holds exactly the expected target: all the IPs,
-// or the CNAME.
+// Matches reports whether the answer holds the expected target: all the IPs, or the
+// CNAME. Other records beside them do not make it fail.
 func (a Answer) Matches(ips []string, cname string) bool {
 	want := map[string]bool{}
 	for _, ip := range ips {

@@ -16,9 +16,11 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -97,13 +99,59 @@ func Start(ctx context.Context) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Environment: env, Config: cfg, Client: c}
-	for _, f := range []string{"config/policies/approval-chain.yaml", "config/officials/roles.yaml"} {
+	// Discovery can lag behind the CRDs being established; wait until both kinds serve.
+	for _, list := range []client.ObjectList{&hostingv1.SubdomainRequestList{}, &externaldnsv1.DNSEndpointList{}} {
+		var lastErr error
+		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			lastErr = c.List(ctx, list, client.Limit(1))
+			return lastErr == nil, nil
+		})
+		if err != nil {
+			_ = env.Stop()
+			return nil, fmt.Errorf("the API server does not serve %T: %v", list, lastErr)
+		}
+	}
+	for _, f := range []string{"config/policies/approval-chain.yaml", "config/policies/host-hijacking.yaml", "config/officials/roles.yaml"} {
 		if err := e.ApplyFile(ctx, filepath.Join(RepoRoot(), f)); err != nil {
 			_ = env.Stop()
 			return nil, err
 		}
 	}
+	if err := e.waitForPolicies(ctx); err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
 	return e, nil
+}
+
+// waitForPolicies waits until the admission policies act: the API server loads them,
+// and learns the CRD's schema for the mutating ones, asynchronously. Dry-run creates
+// go through admission without storing anything.
+func (e *Env) waitForPolicies(ctx context.Context) error {
+	probe := func(annotations map[string]string) (*hostingv1.SubdomainRequest, error) {
+		s := &hostingv1.SubdomainRequest{
+			ObjectMeta: metav1.ObjectMeta{GenerateName: "policy-probe-", Annotations: annotations},
+			Spec: hostingv1.SubdomainRequestSpec{Subdomain: "policy-probe", Purpose: "probe",
+				Applicant: hostingv1.Applicant{Unit: "probe", ContactName: "probe", Email: "probe@example.test", Group: "probe"},
+				Letter:    hostingv1.Letter{Number: "0", Date: "2026-01-01"}},
+		}
+		err := e.Client.Create(ctx, s)
+		if err == nil {
+			_ = e.Client.Delete(ctx, s)
+		}
+		return s, err
+	}
+	var errMutating, errValidating error
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		var s *hostingv1.SubdomainRequest
+		s, errMutating = probe(nil)
+		_, errValidating = probe(map[string]string{hostingv1.ApprovalAnnotation(hostingv1.RoleKepalaDinas): "probe"})
+		return errMutating == nil && s.Annotations[hostingv1.RequestedByAnnotation] != "" && apierrors.IsForbidden(errValidating), nil
+	})
+	if err != nil {
+		return fmt.Errorf("admission policies not effective after 60s: mutating: %v, validating: %v", errMutating, errValidating)
+	}
+	return nil
 }
 
 // ApplyFile creates (or replaces) every object in a multi-document YAML file.
@@ -167,24 +215,4 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %s}
 subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: %q}]
 `, clusterRole, strings.ReplaceAll(group, ":", "."), clusterRole, group)
 	return e.ApplyYAML(ctx, []byte(y))
-}
-
-// WaitForPolicies waits until the admission policies refuse what they must: the
-// API server loads them asynchronously after they are created.
-func (e *Env) WaitForPolicies(ctx context.Context, probe func() error) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := probe()
-		if err != nil && (apierrors.IsForbidden(err) || apierrors.IsInvalid(err)) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("admission policies not effective after 30s (last: %v)", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }

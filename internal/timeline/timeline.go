@@ -46,8 +46,10 @@ func Build(in Input) []hostingv1.Step {
 	}
 	var steps []hostingv1.Step
 
+	// The API server registers the request when it stores it: the submission is
+	// complete at creation, and the Kepala Dinas's clock starts then.
 	sub := hostingv1.Step{Name: hostingv1.StepSubmission, Role: "applicant", State: hostingv1.StepStateDone, By: in.Requester,
-		StartedAt: mt(in.Created), DecidedAt: keep(prev[hostingv1.StepSubmission].DecidedAt, in.Now)}
+		StartedAt: mt(in.Created), DecidedAt: mt(in.Created)}
 	steps = append(steps, sub)
 	lastDecided := sub.DecidedAt
 	stopped := false // a rejection ends the chain
@@ -80,7 +82,7 @@ func Build(in Input) []hostingv1.Step {
 			}
 			stopped = true
 		}
-		if role == hostingv1.RoleKepalaSeksiTIPersandian && in.Returned && !rejected && in.ProvisionedAt == nil {
+		if role == hostingv1.RoleKepalaSeksiTIPersandian && in.Returned && in.Chain.Rejection == nil && in.ProvisionedAt == nil {
 			s.State, s.Message, s.DecidedAt = hostingv1.StepStateReturned, in.ReturnMessage, nil
 			if s.StartedAt == nil {
 				s.StartedAt = keepT(p.StartedAt, mt(in.Now))
@@ -127,7 +129,11 @@ func Build(in Input) []hostingv1.Step {
 
 func measure(s *hostingv1.Step, standard time.Duration, now time.Time) {
 	if s.StartedAt != nil && s.DecidedAt != nil {
-		s.Took = s.DecidedAt.Sub(s.StartedAt.Time).Round(time.Second).String()
+		took := s.DecidedAt.Sub(s.StartedAt.Time).Round(time.Second)
+		if took < 0 {
+			took = 0
+		}
+		s.Took = took.String()
 	}
 	if standard <= 0 {
 		return

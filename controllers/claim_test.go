@@ -1,0 +1,63 @@
+package controllers
+
+import (
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
+)
+
+var _ = Describe("Claiming a name", func() {
+	It("is decided by the API server: of many requests claiming one name at the same moment, exactly one wins", func() {
+		label := uniqueName("race")
+		var requests []*hostingv1.SubdomainRequest
+		for i := 0; i < 8; i++ {
+			s := newRequest(uniqueName("race-req"))
+			s.Spec.Subdomain = label
+			Expect(admin.Create(ctx, s)).To(Succeed())
+			requests = append(requests, s)
+		}
+		// A reconciler that reads only from the API server: no cache can help or hide.
+		r := &SubdomainRequestReconciler{Client: admin, APIReader: admin, Config: config.Default()}
+		won := make([]bool, len(requests))
+		states := make([]*state, len(requests))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range requests {
+			wg.Add(1)
+			go func(i int) {
+				defer GinkgoRecover()
+				defer wg.Done()
+				<-start
+				states[i] = &state{}
+				var err error
+				won[i], err = r.claimName(ctx, requests[i], states[i])
+				Expect(err).NotTo(HaveOccurred())
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+
+		winners := 0
+		for i := range requests {
+			if won[i] {
+				winners++
+				continue
+			}
+			Expect(states[i].name.Reason).To(Equal(hostingv1.ReasonNameClaimed))
+			Expect(states[i].name.Message).To(ContainSubstring("is already granted to request"))
+		}
+		Expect(winners).To(Equal(1))
+		ns := &corev1.Namespace{}
+		Expect(admin.Get(ctx, client.ObjectKey{Name: "web-" + label}, ns)).To(Succeed())
+		owner := ns.Labels[hostingv1.RequestLabel]
+		for i := range requests {
+			Expect(won[i]).To(Equal(requests[i].Name == owner))
+		}
+	})
+})

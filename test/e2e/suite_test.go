@@ -1,0 +1,239 @@
+// Package e2e runs the whole product for real: the control plane (kube-apiserver and
+// etcd through envtest) with the project's CRD, policies and RBAC from config/, the
+// operator as its built binary, external-dns v0.21.0 publishing to BIND 9, and kubectl
+// for every user action, each official as themselves.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
+)
+
+const (
+	zone     = "kuduskab.go.id"
+	targetIP = "192.0.2.10"
+	// takenInZone already has a record in BIND before the test starts.
+	takenInZone = "lama"
+	takenIP     = "192.0.2.99"
+)
+
+var (
+	ctx         context.Context
+	cancel      context.CancelFunc
+	env         *testenv.Env
+	admin       client.Client
+	bind        *harness.BIND
+	externalDNS *harness.Process
+	operator    *harness.Process
+	workDir     string
+	kubectlBin  string
+	managerBin  string
+	operatorCfg string
+	operatorKC  string
+	// kubeconfigs of the people, by user name.
+	kubeconfigs = map[string]string{}
+)
+
+func TestEndToEnd(t *testing.T) {
+	RegisterFailHandler(Fail)
+	SetDefaultEventuallyTimeout(60 * time.Second)
+	SetDefaultEventuallyPollingInterval(250 * time.Millisecond)
+	RunSpecs(t, "End-to-end Suite")
+}
+
+var _ = BeforeSuite(func() {
+	ctx, cancel = context.WithCancel(context.Background())
+	var err error
+	workDir, err = os.MkdirTemp("", "kudus-e2e-")
+	Expect(err).NotTo(HaveOccurred())
+	root := testenv.RepoRoot()
+	kubectlBin = filepath.Join(root, "bin", "k8s", "kubectl")
+
+	By("building the operator binary")
+	managerBin = filepath.Join(workDir, "manager")
+	build := exec.Command("go", "build", "-o", managerBin, ".")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), string(out))
+
+	By("starting the control plane with config/")
+	env, err = testenv.Start(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	admin = env.Client
+	Expect(env.ApplyFile(ctx, filepath.Join(root, "config/officials/example-bindings.yaml"))).To(Succeed())
+	Expect(env.ApplyFile(ctx, filepath.Join(root, "config/rbac/role.yaml"))).To(Succeed())
+	Expect(env.BindGroup(ctx, "manager-role", "system:serviceaccounts:subdomain-operator-system")).To(Succeed())
+
+	for user, groups := range map[string][]string{
+		"pemohon-dinkes": {"opd:applicants"},
+		"budi":           {"diskominfo:kepala-dinas"},
+		"agus":           {"diskominfo:kepala-bidang-informatika"},
+		"dewi":           {"diskominfo:kepala-seksi-ti-persandian"},
+		"admin":          {"system:masters"},
+		"system:serviceaccount:subdomain-operator-system:controller-manager": {
+			"system:serviceaccounts", "system:serviceaccounts:subdomain-operator-system", "system:authenticated"},
+	} {
+		kc, err := env.Kubeconfig(user, groups...)
+		Expect(err).NotTo(HaveOccurred())
+		path := filepath.Join(workDir, strings.NewReplacer(":", "_").Replace(user)+".kubeconfig")
+		Expect(os.WriteFile(path, kc, 0o600)).To(Succeed())
+		kubeconfigs[user] = path
+	}
+	operatorKC = kubeconfigs["system:serviceaccount:subdomain-operator-system:controller-manager"]
+
+	By("starting BIND 9 with a zone that already holds " + takenInZone)
+	bind, err = harness.StartBIND(ctx, filepath.Join(workDir, "bind"), zone, []string{takenInZone + " IN A " + takenIP})
+	Expect(err).NotTo(HaveOccurred())
+
+	By("starting external-dns v0.21.0 against BIND")
+	externalDNS, err = harness.StartExternalDNS(ctx, root, workDir, kubeconfigs["admin"], bind)
+	Expect(err).NotTo(HaveOccurred())
+
+	By("starting the operator")
+	operatorCfg = filepath.Join(workDir, "operator.yaml")
+	Expect(os.WriteFile(operatorCfg, []byte(fmt.Sprintf(`baseDomain: %s
+ingressClassName: nginx
+ingressTarget:
+  ips: [%s]
+clusterIssuer: letsencrypt-kudus
+recordTTL: 60
+dns:
+  servers: ["%s"]
+  timeout: 1s
+`, zone, targetIP, bind.Addr)), 0o644)).To(Succeed())
+	operator = startOperator()
+})
+
+func startOperator() *harness.Process {
+	p, err := harness.Start(workDir, "operator", managerBin, []string{
+		"--config=" + operatorCfg, "--kubeconfig=" + operatorKC, "--health-probe-bind-address=0", "--zap-devel"})
+	Expect(err).NotTo(HaveOccurred())
+	return p
+}
+
+var _ = AfterSuite(func() {
+	operator.Stop()
+	externalDNS.Stop()
+	if bind != nil {
+		bind.Stop()
+	}
+	if cancel != nil {
+		cancel()
+	}
+	if env != nil {
+		Expect(env.Stop()).To(Succeed())
+	}
+	if CurrentSpecReport().Failed() || os.Getenv("KEEP_E2E") != "" {
+		GinkgoWriter.Println("logs kept in", workDir)
+	} else {
+		_ = os.RemoveAll(workDir)
+	}
+})
+
+var _ = ReportAfterEach(func(r SpecReport) {
+	if r.Failed() {
+		for _, p := range []*harness.Process{operator, externalDNS} {
+			if p != nil {
+				AddReportEntry(p.Name+" log", lastLines(p.Log(), 60))
+			}
+		}
+	}
+})
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// kubectl runs the pinned kubectl as a user.
+func kubectl(user string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, kubectlBin, append([]string{"--kubeconfig", kubeconfigs[user]}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func mustKubectl(user string, args ...string) string {
+	out, err := kubectl(user, args...)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), out)
+	return out
+}
+
+// approveAll has the three officials annotate, in order, each as themselves.
+func approveAll(name string) {
+	for _, a := range [][2]string{{"budi", "kepala-dinas"}, {"agus", "kepala-bidang-informatika"}, {"dewi", "kepala-seksi-ti-persandian"}} {
+		mustKubectl(a[0], "annotate", "sdr", name, hostingv1.ApprovalAnnotationPrefix+a[1]+"="+a[0])
+	}
+}
+
+func getSDR(name string) *hostingv1.SubdomainRequest {
+	s := &hostingv1.SubdomainRequest{}
+	ExpectWithOffset(1, admin.Get(ctx, client.ObjectKey{Name: name}, s)).To(Succeed())
+	return s
+}
+
+func phaseOf(name string) func() hostingv1.Phase {
+	return func() hostingv1.Phase {
+		s := &hostingv1.SubdomainRequest{}
+		if err := admin.Get(ctx, client.ObjectKey{Name: name}, s); err != nil {
+			return ""
+		}
+		return s.Status.Phase
+	}
+}
+
+func dig(name string) func() []string {
+	return func() []string {
+		ans, err := harness.DigShort(ctx, bind.Addr, name+"."+zone)
+		if err != nil {
+			return []string{err.Error()}
+		}
+		return ans
+	}
+}
+
+func digStatus(name string) func() string {
+	return func() string {
+		out, _ := harness.DigAt(ctx, bind.Addr, name+"."+zone)
+		for _, l := range strings.Split(out, "\n") {
+			if i := strings.Index(l, "status: "); i >= 0 {
+				return strings.TrimRight(strings.Fields(l[i+8:])[0], ",")
+			}
+		}
+		return out
+	}
+}
+
+// request writes a manifest for a request and applies it as the applicant.
+func applyRequest(name, subdomain, policy string) {
+	manifest := fmt.Sprintf(`apiVersion: hosting.kuduskab.go.id/v1alpha1
+kind: SubdomainRequest
+metadata:
+  name: %s
+spec:
+  subdomain: %s
+  applicant: {unit: Dinas Uji %s, contactName: Tester, email: uji@kuduskab.go.id, group: "opd:%s"}
+  letter: {number: "555/%s/2026", date: "2026-11-28"}
+  purpose: Pengujian
+  deletionPolicy: %s
+`, name, subdomain, name, name, name, policy)
+	path := filepath.Join(workDir, name+".yaml")
+	ExpectWithOffset(1, os.WriteFile(path, []byte(manifest), 0o644)).To(Succeed())
+	mustKubectl("pemohon-dinkes", "apply", "-f", path)
+}
