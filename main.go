@@ -20,6 +20,7 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/dnscheck"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
 )
 
 var scheme = runtime.NewScheme()
@@ -85,6 +86,14 @@ func main() {
 	if len(cfg.DNS.Servers) > 0 {
 		resolver = &dnscheck.Resolver{Servers: cfg.DNS.Servers, Timeout: cfg.DNS.Timeout.Duration}
 	}
+	var notifiers []notify.Sender
+	if smtpCfg := cfg.Notification.SMTP; smtpCfg.Host != "" {
+		notifiers = append(notifiers, notify.SMTP{Host: smtpCfg.Host, Port: smtpCfg.Port, From: smtpCfg.From,
+			UsernameFile: smtpCfg.UsernameFile, PasswordFile: smtpCfg.PasswordFile})
+	}
+	if cfg.Notification.WebhookURL != "" {
+		notifiers = append(notifiers, notify.Webhook{URL: cfg.Notification.WebhookURL})
+	}
 	reconciler := &controllers.SubdomainRequestReconciler{
 		Client:       mgr.GetClient(),
 		APIReader:    mgr.GetAPIReader(),
@@ -92,6 +101,7 @@ func main() {
 		Config:       cfg,
 		Provisioning: !approvalOnly,
 		DNS:          resolver,
+		Notifiers:    notifiers,
 	}
 	ctx := ctrl.SetupSignalHandler()
 	if err := reconciler.SetupWithManager(ctx, mgr, workers); err != nil {
@@ -106,7 +116,8 @@ func main() {
 		log.Error(err, "adding the readiness check")
 		os.Exit(1)
 	}
-	log.Info("starting", "baseDomain", cfg.BaseDomain, "provisioning", !approvalOnly, "dnsServers", cfg.DNS.Servers)
+	log.Info("starting", "baseDomain", cfg.BaseDomain, "provisioning", !approvalOnly, "dnsServers", cfg.DNS.Servers,
+		"smtp", cfg.Notification.SMTP.Host != "", "webhook", cfg.Notification.WebhookURL != "")
 	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "running the manager")
 		os.Exit(1)

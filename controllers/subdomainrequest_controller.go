@@ -28,6 +28,7 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/dnscheck"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/phase"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/timeline"
 )
@@ -47,6 +48,8 @@ type SubdomainRequestReconciler struct {
 	Provisioning bool
 	// DNS asks the authoritative servers; nil skips the DNS checks.
 	DNS *dnscheck.Resolver
+	// Notifiers tell the applicant (email, webhook); empty sends nothing.
+	Notifiers []notify.Sender
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -95,15 +98,16 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 
 	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || sdr.Status.Namespace != "") {
 		res, err := r.reconcileProvisioning(ctx, sdr, st)
-		if err != nil || !res.IsZero() {
-			result = res
-			if err != nil {
-				log.Error(err, "provisioning", "subdomain", sdr.Spec.Subdomain)
-			}
-			return result, err
+		if err != nil {
+			log.Error(err, "provisioning", "subdomain", sdr.Spec.Subdomain)
+			return res, err
 		}
+		result = res
 	}
-	return ctrl.Result{}, nil
+	if wait := r.notifyApplicant(ctx, sdr, st); wait > 0 {
+		result.RequeueAfter = minPositive(result.RequeueAfter, wait)
+	}
+	return result, nil
 }
 
 // state carries what one reconcile found out, for the status.
@@ -162,6 +166,7 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 		s.ObservedGeneration = sdr.Generation
 	}
 	r.recordTransitions(before, sdr)
+	observeTransitions(before, sdr, st.now)
 
 	if equality.Semantic.DeepEqual(before.Status, sdr.Status) {
 		return nil
@@ -191,6 +196,7 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
 	}
+	registerPhaseCollector(mgr.GetCache())
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("subdomainrequest").
 		For(&hostingv1.SubdomainRequest{}, builderPredicates()).

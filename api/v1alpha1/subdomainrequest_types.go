@@ -189,9 +189,38 @@ type SubdomainRequestStatus struct {
 	// +optional
 	NotifiedAt *metav1.Time `json:"notifiedAt,omitempty"`
 
+	// notifications records each message sent to the applicant, one entry per event
+	// and channel, so that nothing is sent twice, also across operator restarts.
+	// +optional
+	// +listType=map
+	// +listMapKey=key
+	Notifications []NotificationRecord `json:"notifications,omitempty"`
+
 	// observedGeneration is the spec generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+}
+
+// NotificationRecord is one message to the applicant over one channel.
+type NotificationRecord struct {
+	// key is the event and the channel, e.g. "ready/email" or "returned:dinkes/webhook".
+	Key string `json:"key"`
+
+	// sentAt is when the message was delivered; empty while it is being retried.
+	// +optional
+	SentAt *metav1.Time `json:"sentAt,omitempty"`
+
+	// attempts counts the delivery attempts.
+	// +optional
+	Attempts int32 `json:"attempts,omitempty"`
+
+	// lastAttemptAt is when delivery was last tried.
+	// +optional
+	LastAttemptAt *metav1.Time `json:"lastAttemptAt,omitempty"`
+
+	// lastError is why the last attempt failed (never credentials).
+	// +optional
+	LastError string `json:"lastError,omitempty"`
 }
 
 // Step is one row of the timeline.

@@ -192,6 +192,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("plans.%s is missing", p)
 		}
 	}
+	for p := range c.Plans {
+		if p != hostingv1.PlanSmall && p != hostingv1.PlanMedium && p != hostingv1.PlanLarge {
+			return fmt.Errorf("plans.%s: unknown plan; the plans are small, medium and large", p)
+		}
+	}
 	// A Namespace name is a DNS label too: prefix plus a 57-character subdomain must fit
 	// in 63 characters.
 	if len(c.NamespacePrefix) > 63-naming.MaxLabelLength {
@@ -199,6 +204,17 @@ func (c *Config) Validate() error {
 	}
 	if c.NamespacePrefix != "" && !namespacePrefix.MatchString(c.NamespacePrefix) {
 		return fmt.Errorf("namespacePrefix %q must start with a letter or digit and hold only a-z, 0-9 and '-'", c.NamespacePrefix)
+	}
+	if c.Notification.SMTP.Host != "" {
+		if c.Notification.SMTP.Port == 0 {
+			c.Notification.SMTP.Port = 587
+		}
+		if c.Notification.SMTP.From == "" {
+			c.Notification.SMTP.From = "diskominfo@" + c.BaseDomain
+		}
+		if (c.Notification.SMTP.UsernameFile == "") != (c.Notification.SMTP.PasswordFile == "") {
+			return fmt.Errorf("notification.smtp needs both usernameFile and passwordFile, or neither")
+		}
 	}
 	if c.DNS.Timeout.Duration <= 0 {
 		c.DNS.Timeout.Duration = 2 * time.Second

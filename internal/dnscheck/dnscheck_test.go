@@ -295,6 +295,12 @@ func TestMatches(t *testing.T) {
 		"other IP": {
 			records: []string{"A 192.0.2.11"}, ips: []string{"192.0.2.10"}, want: false,
 		},
+		"the IP beside another A record": {
+			records: []string{"A 192.0.2.10", "A 192.0.2.11"}, ips: []string{"192.0.2.10"}, want: true,
+		},
+		"the IP beside an AAAA record": {
+			records: []string{"A 192.0.2.10", "AAAA 2001:db8::10"}, ips: []string{"192.0.2.10"}, want: true,
+		},
 		"IPv6": {
 			records: []string{"AAAA 2001:db8::10"}, ips: []string{"2001:DB8:0::10"}, want: true,
 		},

@@ -74,6 +74,11 @@ func Build(in Input) []hostingv1.Step {
 			} else {
 				s.DecidedAt = mt(in.DecisionTime(role))
 			}
+			if p.State == hostingv1.StepStateReturned && approved && !in.Returned {
+				// Renamed and decided before the operator saw the rename: the restart of
+				// the check is not known more precisely than the decision itself.
+				s.StartedAt = s.DecidedAt
+			}
 		default:
 			s.State = hostingv1.StepStateWaiting
 			s.StartedAt = keepT(p.StartedAt, lastDecided)

@@ -44,6 +44,9 @@ var (
 	managerBin  string
 	operatorCfg string
 	operatorKC  string
+	mailpit     *harness.Mailpit
+	webhook     *webhookRecorder
+	metricsAddr string
 	// kubeconfigs of the people, by user name.
 	kubeconfigs = map[string]string{}
 )
@@ -103,6 +106,14 @@ var _ = BeforeSuite(func() {
 	externalDNS, err = harness.StartExternalDNS(ctx, root, workDir, kubeconfigs["admin"], bind)
 	Expect(err).NotTo(HaveOccurred())
 
+	By("starting mailpit as the SMTP server, and a webhook receiver")
+	mailpit, err = harness.StartMailpit(ctx, root, workDir, 0)
+	Expect(err).NotTo(HaveOccurred())
+	webhook = newWebhookRecorder()
+	metricsPort, err := harness.FreePort()
+	Expect(err).NotTo(HaveOccurred())
+	metricsAddr = fmt.Sprintf("127.0.0.1:%d", metricsPort)
+
 	By("starting the operator")
 	operatorCfg = filepath.Join(workDir, "operator.yaml")
 	Expect(os.WriteFile(operatorCfg, []byte(fmt.Sprintf(`baseDomain: %s
@@ -114,13 +125,20 @@ recordTTL: 60
 dns:
   servers: ["%s"]
   timeout: 1s
-`, zone, targetIP, bind.Addr)), 0o644)).To(Succeed())
+notification:
+  smtp:
+    host: 127.0.0.1
+    port: %d
+    from: diskominfo@kuduskab.go.id
+  webhookURL: %s
+`, zone, targetIP, bind.Addr, mailpit.SMTPPort, webhook.URL)), 0o644)).To(Succeed())
 	operator = startOperator()
 })
 
 func startOperator() *harness.Process {
 	p, err := harness.Start(workDir, "operator", managerBin, []string{
-		"--config=" + operatorCfg, "--kubeconfig=" + operatorKC, "--health-probe-bind-address=0", "--zap-devel"})
+		"--config=" + operatorCfg, "--kubeconfig=" + operatorKC, "--health-probe-bind-address=0", "--zap-devel",
+		"--metrics-bind-address=" + metricsAddr, "--metrics-secure=false"})
 	Expect(err).NotTo(HaveOccurred())
 	return p
 }
@@ -128,6 +146,12 @@ func startOperator() *harness.Process {
 var _ = AfterSuite(func() {
 	operator.Stop()
 	externalDNS.Stop()
+	if mailpit != nil {
+		mailpit.Stop()
+	}
+	if webhook != nil {
+		webhook.Close()
+	}
 	if bind != nil {
 		bind.Stop()
 	}
@@ -228,11 +252,11 @@ metadata:
   name: %s
 spec:
   subdomain: %s
-  applicant: {unit: Dinas Uji %s, contactName: Tester, email: uji@kuduskab.go.id, group: "opd:%s"}
+  applicant: {unit: Dinas Uji %s, contactName: Tester, email: %s@kuduskab.go.id, group: "opd:%s"}
   letter: {number: "555/%s/2026", date: "2026-11-28"}
   purpose: Pengujian
   deletionPolicy: %s
-`, name, subdomain, name, name, name, policy)
+`, name, subdomain, name, name, name, name, policy)
 	path := filepath.Join(workDir, name+".yaml")
 	ExpectWithOffset(1, os.WriteFile(path, []byte(manifest), 0o644)).To(Succeed())
 	mustKubectl("pemohon-dinkes", "apply", "-f", path)

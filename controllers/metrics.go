@@ -1,0 +1,105 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+)
+
+// Metrics on the manager's metrics endpoint. Durations are observed once, when the
+// operator records a step as done; the record in the status keeps a restart from
+// observing it again.
+var (
+	stepDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "subdomain_step_duration_seconds",
+		Help:    "How long each step of the SOP took, by step (Submission, KepalaDinas, KepalaBidang, KepalaSeksi, Provisioning, Notification).",
+		Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400},
+	}, []string{"step"})
+	slaBreaches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "subdomain_sla_breaches_total",
+		Help: "Steps that overran their time standard, by step.",
+	}, []string{"step"})
+	approvalToReady = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "subdomain_last_approval_to_ready_seconds",
+		Help:    "Time from the Kepala Seksi's approval to the request being Ready.",
+		Buckets: prometheus.ExponentialBuckets(0.25, 2, 16),
+	})
+	approvalToDNS = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "subdomain_last_approval_to_dns_answer_seconds",
+		Help:    "Time from the Kepala Seksi's approval to the authoritative DNS server answering for the name.",
+		Buckets: prometheus.ExponentialBuckets(0.25, 2, 16),
+	})
+	requestsByPhase = prometheus.NewDesc("subdomain_requests",
+		"SubdomainRequests by phase.", []string{"phase"}, nil)
+)
+
+func init() {
+	metrics.Registry.MustRegister(stepDuration, slaBreaches, approvalToReady, approvalToDNS)
+}
+
+// phaseCollector counts the requests in the cache by phase at each scrape.
+type phaseCollector struct{ reader client.Reader }
+
+func (c phaseCollector) Describe(ch chan<- *prometheus.Desc) { ch <- requestsByPhase }
+
+func (c phaseCollector) Collect(ch chan<- prometheus.Metric) {
+	var list hostingv1.SubdomainRequestList
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.reader.List(ctx, &list); err != nil {
+		return
+	}
+	counts := map[hostingv1.Phase]int{}
+	for _, p := range []hostingv1.Phase{hostingv1.PhasePendingKepalaDinas, hostingv1.PhasePendingKepalaBidang, hostingv1.PhasePendingKepalaSeksi,
+		hostingv1.PhaseReturnedToApplicant, hostingv1.PhaseRejected, hostingv1.PhaseApproved, hostingv1.PhaseProvisioning, hostingv1.PhaseReady, hostingv1.PhaseDeleting} {
+		counts[p] = 0
+	}
+	for _, s := range list.Items {
+		counts[s.Status.Phase]++
+	}
+	for p, n := range counts {
+		if p == "" {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(requestsByPhase, prometheus.GaugeValue, float64(n), string(p))
+	}
+}
+
+func registerPhaseCollector(reader client.Reader) {
+	err := metrics.Registry.Register(phaseCollector{reader: reader})
+	var already prometheus.AlreadyRegisteredError
+	if err != nil && !errors.As(err, &already) {
+		panic(err)
+	}
+}
+
+// observeTransitions records the metrics of what changed between two statuses.
+func observeTransitions(before, after *hostingv1.SubdomainRequest, now time.Time) {
+	for _, s := range after.Status.Steps {
+		old := findStep(before.Status.Steps, s.Name)
+		if s.State == hostingv1.StepStateDone && s.StartedAt != nil && s.DecidedAt != nil && (old == nil || old.State != hostingv1.StepStateDone) {
+			stepDuration.WithLabelValues(s.Name).Observe(s.DecidedAt.Sub(s.StartedAt.Time).Seconds())
+		}
+		if s.Breached && (old == nil || !old.Breached) {
+			slaBreaches.WithLabelValues(s.Name).Inc()
+		}
+	}
+	ks := findStep(after.Status.Steps, hostingv1.StepKepalaSeksi)
+	if ks == nil || ks.DecidedAt == nil {
+		return
+	}
+	if after.Status.Phase == hostingv1.PhaseReady && before.Status.Phase != hostingv1.PhaseReady {
+		approvalToReady.Observe(now.Sub(ks.DecidedAt.Time).Seconds())
+	}
+	if meta.IsStatusConditionTrue(after.Status.Conditions, hostingv1.ConditionDNSReady) &&
+		!meta.IsStatusConditionTrue(before.Status.Conditions, hostingv1.ConditionDNSReady) {
+		approvalToDNS.Observe(now.Sub(ks.DecidedAt.Time).Seconds())
+	}
+}

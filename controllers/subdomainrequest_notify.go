@@ -1,0 +1,140 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
+)
+
+// notifyApplicant tells the applicant about the request's outcome once per event and
+// channel: Ready, returned (per name), rejected. The record in the status is what
+// keeps a second reconcile or a restarted operator from sending again; a failure is
+// retried with back-off and never holds up Ready. It returns when to try again.
+func (r *SubdomainRequestReconciler) notifyApplicant(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) time.Duration {
+	if len(r.Notifiers) == 0 {
+		return 0
+	}
+	msg, key, ok := r.pendingMessage(sdr, st)
+	if !ok {
+		return 0
+	}
+	var retry time.Duration
+	var failures []string
+	sentAll := true
+	for _, sender := range r.Notifiers {
+		recKey := key + "/" + sender.Channel()
+		rec := findNotification(sdr.Status.Notifications, recKey)
+		if rec.SentAt != nil {
+			continue
+		}
+		if rec.LastAttemptAt != nil {
+			if wait := rec.LastAttemptAt.Add(notifyBackoff(rec.Attempts)).Sub(st.now); wait > 0 {
+				sentAll = false
+				failures = append(failures, fmt.Sprintf("%s: %s", sender.Channel(), rec.LastError))
+				retry = minPositive(retry, wait)
+				continue
+			}
+		}
+		sendCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := sender.Send(sendCtx, msg)
+		cancel()
+		now := metav1.NewTime(st.now)
+		rec.Attempts++
+		rec.LastAttemptAt = &now
+		if err != nil {
+			sentAll = false
+			rec.LastError = err.Error()
+			failures = append(failures, fmt.Sprintf("%s: %s", sender.Channel(), err))
+			retry = minPositive(retry, notifyBackoff(rec.Attempts))
+			ctrl.LoggerFrom(ctx).Info("notifying the applicant failed; will retry", "channel", sender.Channel(), "event", msg.Event, "attempt", rec.Attempts, "error", err.Error())
+		} else {
+			rec.SentAt, rec.LastError = &now, ""
+			if r.Recorder != nil {
+				r.Recorder.Eventf(sdr, nil, corev1.EventTypeNormal, hostingv1.ReasonNotified, "Notify",
+					"told %s by %s: %s", msg.Email, sender.Channel(), msg.Event)
+			}
+		}
+		setNotification(&sdr.Status.Notifications, rec)
+	}
+	if sentAll {
+		if msg.Event == notify.EventReady && sdr.Status.NotifiedAt == nil {
+			now := metav1.NewTime(st.now)
+			sdr.Status.NotifiedAt = &now
+		}
+		setCondition(sdr, hostingv1.ConditionApplicantNotified, true, hostingv1.ReasonNotified,
+			fmt.Sprintf("the applicant was told (%s) at %s", msg.Event, st.now.UTC().Format(time.RFC3339)))
+		return 0
+	}
+	setCondition(sdr, hostingv1.ConditionApplicantNotified, false, hostingv1.ReasonNotificationFailed,
+		fmt.Sprintf("telling the applicant (%s) failed, retrying: %s", msg.Event, strings.Join(failures, "; ")))
+	return retry
+}
+
+// pendingMessage is the message the request's current state calls for.
+func (r *SubdomainRequestReconciler) pendingMessage(sdr *hostingv1.SubdomainRequest, st *state) (notify.Message, string, bool) {
+	m := notify.Message{
+		Request: sdr.Name, Subdomain: sdr.Spec.Subdomain, FQDN: r.Config.FQDN(sdr.Spec.Subdomain),
+		Unit: sdr.Spec.Applicant.Unit, ContactName: sdr.Spec.Applicant.ContactName, Email: sdr.Spec.Applicant.Email,
+		Group: sdr.Spec.Applicant.Group, Letter: sdr.Spec.Letter.Number + " tanggal " + sdr.Spec.Letter.Date,
+		Time: st.now.UTC(),
+	}
+	var key string
+	switch {
+	case st.chain.Rejection != nil:
+		m.Event, m.Reason, key = notify.EventRejected, st.chain.Rejection.Reason, "rejected"
+	case st.prov.ready:
+		m.Event, m.URL, m.Namespace, key = notify.EventReady, sdr.Status.URL, sdr.Status.Namespace, "ready"
+	case !st.name.Available && sdr.Status.Namespace == "":
+		m.Event, m.Reason, key = notify.EventReturned, st.name.Message, "returned:"+sdr.Spec.Subdomain
+	default:
+		return m, "", false
+	}
+	m.ID = fmt.Sprintf("%s.%s.%s", sdr.UID, strings.ReplaceAll(key, ":", "."), "subdomain-operator")
+	return m, key, true
+}
+
+func findNotification(list []hostingv1.NotificationRecord, key string) hostingv1.NotificationRecord {
+	for _, n := range list {
+		if n.Key == key {
+			return n
+		}
+	}
+	return hostingv1.NotificationRecord{Key: key}
+}
+
+func setNotification(list *[]hostingv1.NotificationRecord, rec hostingv1.NotificationRecord) {
+	for i := range *list {
+		if (*list)[i].Key == rec.Key {
+			(*list)[i] = rec
+			return
+		}
+	}
+	*list = append(*list, rec)
+}
+
+// notifyBackoff doubles from 2 seconds up to 5 minutes.
+func notifyBackoff(attempts int32) time.Duration {
+	d := 2 * time.Second
+	for i := int32(1); i < attempts && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	if d > 5*time.Minute {
+		d = 5 * time.Minute
+	}
+	return d
+}
+
+func minPositive(a, b time.Duration) time.Duration {
+	if a <= 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
+}
