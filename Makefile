@@ -53,7 +53,7 @@ test-tools: ## Build or install everything the tests start (first run: ~10 min).
 	hack/install-test-tools.sh
 
 .PHONY: test
-test: manifests generate fmt vet test-tools ## Run every test suite against the real components.
+test: manifests generate fmt vet test-tools build ## Run every test suite against the real components.
 	@git diff --exit-code --stat -- config/crd config/rbac api/v1alpha1/zz_generated.deepcopy.go || \
 		(echo "generated files are out of date: run 'make manifests generate' and commit"; exit 1)
 	go test $(GOTEST_FLAGS) ./... -coverprofile cover.out

@@ -5,6 +5,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 )
@@ -57,6 +58,20 @@ var _ = Describe("A bad manifest", func() {
 		Entry("unknown deletion policy", func(s *hostingv1.SubdomainRequest) { s.Spec.DeletionPolicy = "Archive" },
 			"spec.deletionPolicy", `Unsupported value: "Archive"`, `"Retain", "Delete"`),
 	)
+
+	It("an unquoted NIP (a YAML number) gets the schema's message, not a conversion error", func() {
+		u := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "hosting.kuduskab.go.id/v1alpha1", "kind": "SubdomainRequest",
+			"metadata": map[string]any{"name": uniqueName("nip-number")},
+			"spec": map[string]any{"subdomain": uniqueName("nip"), "purpose": "x",
+				"applicant": map[string]any{"unit": "u", "contactName": "c", "email": "a@kuduskab.go.id", "group": "g", "nip": int64(198001012005012001)},
+				"letter":    map[string]any{"number": "1", "date": "2026-11-20"}},
+		}}
+		err := applicant.Create(ctx, u)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec.applicant.nip: Invalid value"))
+		Expect(err.Error()).To(ContainSubstring("must be of type string"))
+	})
 
 	It("a good manifest is accepted with the defaults filled in and the requester recorded by the server", func() {
 		s := newRequest(uniqueName("good"))

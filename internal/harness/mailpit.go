@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"time"
 )
@@ -41,7 +42,8 @@ func StartMailpit(ctx context.Context, repoRoot, dir string, smtpPort int) (*Mai
 func (m *Mailpit) start(ctx context.Context) error {
 	p, err := Start(m.dir, "mailpit", m.bin, []string{
 		"--smtp", fmt.Sprintf("127.0.0.1:%d", m.SMTPPort), "--listen", fmt.Sprintf("127.0.0.1:%d", m.HTTPPort),
-		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--disable-version-check"})
+		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--disable-version-check",
+		"--database", filepath.Join(m.dir, "mailpit.db")})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,664 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
+)
+
+const (
+	roleKD = hostingv1.RoleKepalaDinas
+	roleKB = hostingv1.RoleKepalaBidangInformatika
+	roleKS = hostingv1.RoleKepalaSeksiTIPersandian
+)
+
+// parallel runs fn for 0..n-1 on workers goroutines; the first error stops it. A
+// request the API server was too busy for is tried again, and a create that
+// turns out to have landed on an earlier try counts as done.
+func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var next atomic.Int64
+	var once sync.Once
+	var firstErr error
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				var err error
+				for attempt := 0; attempt < 6; attempt++ {
+					err = fn(ctx, i)
+					if attempt > 0 && apierrors.IsAlreadyExists(err) {
+						err = nil
+					}
+					if err == nil || !retryable(err) {
+						break
+					}
+					time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+				}
+				if err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func retryable(err error) bool {
+	return apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsServiceUnavailable(err) || apierrors.IsInternalError(err)
+}
+
+func names(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%05d", prefix, i)
+	}
+	return out
+}
+
+// approver is the official's client and user name for a role.
+func (b *bench) approver(role hostingv1.Role) (client.Client, string) {
+	switch role {
+	case roleKD:
+		return b.kepalaDin, "budi"
+	case roleKB:
+		return b.kepalaBid, "agus"
+	default:
+		return b.kepalaSek, "dewi"
+	}
+}
+
+func (b *bench) approve(ctx context.Context, name string, role hostingv1.Role) error {
+	c, user := b.approver(role)
+	if err := c.Patch(ctx, sdrRef(name), approvalPatch(role, user)); err != nil {
+		return fmt.Errorf("%s approving %s as %s: %w", user, name, role, err)
+	}
+	return nil
+}
+
+func (b *bench) file(ctx context.Context, name, subdomain string) error {
+	if err := b.applicant.Create(ctx, newRequest(name, subdomain)); err != nil {
+		return fmt.Errorf("filing %s: %w", name, err)
+	}
+	return nil
+}
+
+// preapprove files a request and has the first two officials approve it, then waits
+// until the operator has put it in front of the Kepala Seksi.
+func (b *bench) preapprove(ctx context.Context, name string) error {
+	if err := b.file(ctx, name, name); err != nil {
+		return err
+	}
+	for _, role := range []hostingv1.Role{roleKD, roleKB} {
+		if err := b.approve(ctx, name, role); err != nil {
+			return err
+		}
+	}
+	return waitFor(ctx, 60*time.Second, 5*time.Millisecond, name+" PendingKepalaSeksi", func() (bool, string) {
+		ph := b.tr.phase(name)
+		return ph == hostingv1.PhasePendingKepalaSeksi, string(ph)
+	})
+}
+
+// Figure 1: one request at a time on an idle system.
+func (b *bench) figureLatency(ctx context.Context) error {
+	logf("figure 1: %d requests, last approval → children and → Ready, one at a time", b.o.LatencyRequests)
+	var toChildren, toReady []time.Duration
+	var writes opCounters
+	breakdown := map[string]float64{}
+	for i := 0; i < b.o.LatencyRequests; i++ {
+		name := fmt.Sprintf("lat-%03d", i)
+		if i == 0 {
+			b.takenSubdomain = name
+		}
+		if err := b.preapprove(ctx, name); err != nil {
+			return err
+		}
+		c1, s1, err := b.settle(ctx, 300*time.Millisecond, 30*time.Second)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := b.approve(ctx, name, roleKS); err != nil {
+			return err
+		}
+		var children, ready time.Time
+		if err := waitFor(ctx, 60*time.Second, time.Millisecond, "the ten objects of "+name, func() (bool, string) {
+			at, ok := b.tr.childrenDone(name)
+			children = at
+			return ok, ""
+		}); err != nil {
+			return err
+		}
+		if err := waitFor(ctx, 3*time.Minute, 5*time.Millisecond, name+" Ready", func() (bool, string) {
+			at, ok := b.tr.reached(name, hostingv1.PhaseReady)
+			ready = at
+			return ok, string(b.tr.phase(name))
+		}); err != nil {
+			return err
+		}
+		c2, s2, err := b.settle(ctx, time.Second, 60*time.Second)
+		if err != nil {
+			return err
+		}
+		toChildren = append(toChildren, children.Sub(t0))
+		toReady = append(toReady, ready.Sub(t0))
+		w := c2.Sub(c1)
+		writes = addCounters(writes, w)
+		for k, v := range writeBreakdown(s1, s2) {
+			breakdown[k] += v
+		}
+		logf("  %s: children %v, Ready %v, %0.f operator writes", name, children.Sub(t0).Round(time.Millisecond), ready.Sub(t0).Round(time.Millisecond), w.Writes())
+	}
+	n := float64(b.o.LatencyRequests)
+	for k := range breakdown {
+		breakdown[k] = round(breakdown[k]/n, 2)
+	}
+	per := writes.Div(n)
+	b.res.Latency = &latencyResult{Requests: b.o.LatencyRequests, ToChildren: distOf(toChildren), ToReady: distOf(toReady),
+		WritesPerRequest: per, WritesTotal: round(per.Writes(), 2), Breakdown: breakdown}
+	return nil
+}
+
+func addCounters(a, b opCounters) opCounters {
+	return opCounters{a.SDRStatus + b.SDRStatus, a.SDR + b.SDR, a.Events + b.Events, a.Creates + b.Creates,
+		a.Updates + b.Updates, a.Deletes + b.Deletes, a.Reads + b.Reads}
+}
+
+const dnsFloorNamespace = "bench-dns-floor"
+
+// digAnswers polls BIND with dig until the name answers the ingress target.
+func (b *bench) digAnswers(ctx context.Context, fqdn string) (time.Time, error) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ans, _ := harness.DigShort(ctx, b.bind.Addr, fqdn)
+		if slices.Contains(ans, targetIP) {
+			return time.Now(), nil
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, fmt.Errorf("%s did not resolve within 2 minutes", fqdn)
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// warmDNS waits until external-dns publishes to BIND at all.
+func (b *bench) warmDNS(ctx context.Context) error {
+	if err := b.admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: dnsFloorNamespace}}); err != nil {
+		return err
+	}
+	fqdn := "warmup." + zone
+	ep := floorDNSEndpoint(metav1.ObjectMeta{Name: "warmup", Namespace: dnsFloorNamespace, Labels: map[string]string{floorLabel: "dns"}}, fqdn, 60)
+	if err := b.admin.Create(ctx, ep); err != nil {
+		return err
+	}
+	_, err := b.digAnswers(ctx, fqdn)
+	return err
+}
+
+// Figure 6: last approval → dig answers, beside a DNSEndpoint created directly → dig
+// answers, interleaved name by name.
+func (b *bench) figureDNS(ctx context.Context) error {
+	logf("figure 6: %d names through the operator and directly", b.o.DNSNames)
+	var viaOperator, direct []time.Duration
+	for i := 0; i < b.o.DNSNames; i++ {
+		name := fmt.Sprintf("dns-%02d", i)
+		if err := b.preapprove(ctx, name); err != nil {
+			return err
+		}
+		if _, _, err := b.settle(ctx, 300*time.Millisecond, 30*time.Second); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := b.approve(ctx, name, roleKS); err != nil {
+			return err
+		}
+		at, err := b.digAnswers(ctx, name+"."+zone)
+		if err != nil {
+			return err
+		}
+		viaOperator = append(viaOperator, at.Sub(t0))
+
+		floorName := fmt.Sprintf("floor-dns-%02d", i)
+		ep := floorDNSEndpoint(metav1.ObjectMeta{Name: floorName, Namespace: dnsFloorNamespace, Labels: map[string]string{floorLabel: "dns"}},
+			floorName+"."+zone, b.platform.RecordTTL)
+		t0 = time.Now()
+		if err := b.floor.Create(ctx, ep); err != nil {
+			return err
+		}
+		at2, err := b.digAnswers(ctx, floorName+"."+zone)
+		if err != nil {
+			return err
+		}
+		direct = append(direct, at2.Sub(t0))
+		logf("  %s: via operator %v, direct %v", name, at.Sub(t0).Round(time.Millisecond), at2.Sub(t0).Round(time.Millisecond))
+		// Let the operator finish the request (it verifies DNS itself) before the next.
+		if err := waitFor(ctx, 2*time.Minute, 5*time.Millisecond, name+" Ready", func() (bool, string) {
+			_, ok := b.tr.reached(name, hostingv1.PhaseReady)
+			return ok, string(b.tr.phase(name))
+		}); err != nil {
+			return err
+		}
+	}
+	d := &dnsResult{Names: b.o.DNSNames, Operator: distOf(viaOperator), Floor: distOf(direct)}
+	d.Ratio, d.RatioAvg = ratio(d.Operator.P50, d.Floor.P50), ratio(d.Operator.Mean, d.Floor.Mean)
+	b.res.DNS = d
+	return nil
+}
+
+// grantedRequests counts the requests labelled approved: the parameters the
+// host-hijacking policy evaluates each Ingress write against.
+func (b *bench) grantedRequests(ctx context.Context) int {
+	var list metav1.PartialObjectMetadataList
+	list.SetGroupVersionKind(hostingv1.GroupVersion.WithKind("SubdomainRequestList"))
+	if err := b.admin.List(ctx, &list, client.MatchingLabels{hostingv1.ApprovedLabel: "true"}); err != nil {
+		return -1
+	}
+	return len(list.Items)
+}
+
+// floorRun creates the ten objects of n sites directly, as the operator's identity,
+// with the same parallelism as the operator and no client rate limit.
+func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, error) {
+	logf("figure 2 floor: %d sites created directly (%s)", n, tag)
+	subs := names("floor-"+tag, n)
+	res := floorResult{N: n, GrantedReqs: b.grantedRequests(ctx)}
+	c1, err := b.opCounters(ctx)
+	if err != nil {
+		return res, err
+	}
+	var kindNanos, kindCount [childrenPerSite]atomic.Int64
+	t0 := time.Now()
+	err = parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
+		for k, obj := range floorSite(b.platform, subs[i], tag) {
+			start := time.Now()
+			if err := b.floor.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+				return fmt.Errorf("creating %T for %s: %w", obj, subs[i], err)
+			}
+			kindNanos[k].Add(int64(time.Since(start)))
+			kindCount[k].Add(1)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	res.CreateSec = round(time.Since(t0).Seconds(), 2)
+	if err := waitAll(ctx, 5*time.Minute, "the floor's objects", subs, func(s string) bool { _, ok := b.tr.childrenDone(s); return ok }); err != nil {
+		return res, err
+	}
+	var last time.Time
+	for _, s := range subs {
+		if at, _ := b.tr.childrenDone(s); at.After(last) {
+			last = at
+		}
+	}
+	c2, err := b.opCounters(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Sec = round(last.Sub(t0).Seconds(), 2)
+	res.Writes = c2.Sub(c1).Writes()
+	res.WritesPerS = round(res.Writes/res.Sec, 0)
+	res.KindMeanMs = map[string]float64{}
+	for k, gvk := range childKinds {
+		if c := kindCount[k].Load(); c > 0 {
+			res.KindMeanMs[gvk.Kind] = round(float64(kindNanos[k].Load())/float64(c)/1e6, 2)
+		}
+	}
+	logf("  floor %s: %.2fs (%.0f writes/s); mean create ms by kind %v", tag, res.Sec, res.WritesPerS, res.KindMeanMs)
+	// The operator caches every Ingress and DNSEndpoint in the cluster (their hosts
+	// decide whether a name is free): remove the floor's so that they do not weigh on
+	// its memory later. The other floor objects lack the request label and stay out
+	// of its cache.
+	err = parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
+		ns := b.platform.NamespaceFor(subs[i])
+		for _, obj := range []client.Object{&networkingv1.Ingress{}, &externaldnsv1.DNSEndpoint{}} {
+			obj.SetNamespace(ns)
+			obj.SetName("web")
+			if err := b.admin.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// Figures 2 and 3: N requests approved by the first two officials, then all N
+// approved by the Kepala Seksi at once; time until every site exists and is Ready,
+// and the operator's writes meanwhile.
+func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult) error {
+	logf("figures 2 and 3: N=%d requests approved at once", n)
+	list := names(fmt.Sprintf("t%d", n), n)
+	c0, err := b.opCounters(ctx)
+	if err != nil {
+		return err
+	}
+	if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error { return b.file(ctx, list[i], list[i]) }); err != nil {
+		return err
+	}
+	for _, role := range []hostingv1.Role{roleKD, roleKB} {
+		if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error { return b.approve(ctx, list[i], role) }); err != nil {
+			return err
+		}
+	}
+	wait := 2*time.Minute + time.Duration(n)*100*time.Millisecond
+	if err := waitAll(ctx, wait, "PendingKepalaSeksi", list, func(s string) bool { return b.tr.phase(s) == hostingv1.PhasePendingKepalaSeksi }); err != nil {
+		return err
+	}
+	c1, s1, err := b.settle(ctx, 2*time.Second, 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	p1 := b.opProc()
+	m1, _, _ := b.scrapeOperator(ctx)
+
+	sentAt := make([]time.Time, n)
+	t0 := time.Now()
+	if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
+		sentAt[i] = time.Now()
+		return b.approve(ctx, list[i], roleKS)
+	}); err != nil {
+		return err
+	}
+	approvals := time.Since(t0)
+	if err := waitAll(ctx, wait, "every site's ten objects", list, func(s string) bool { _, ok := b.tr.childrenDone(s); return ok }); err != nil {
+		return err
+	}
+	if err := waitAll(ctx, wait, "every request Ready", list, func(s string) bool { _, ok := b.tr.reached(s, hostingv1.PhaseReady); return ok }); err != nil {
+		return err
+	}
+	var lastChild, lastReady time.Time
+	var perRequest []time.Duration
+	for i, s := range list {
+		c, _ := b.tr.childrenDone(s)
+		r, _ := b.tr.reached(s, hostingv1.PhaseReady)
+		if c.After(lastChild) {
+			lastChild = c
+		}
+		if r.After(lastReady) {
+			lastReady = r
+		}
+		perRequest = append(perRequest, r.Sub(sentAt[i]))
+	}
+	c2, s2, err := b.settle(ctx, 3*time.Second, 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	p2 := b.opProc()
+	m2, _, _ := b.scrapeOperator(ctx)
+
+	tp := throughputResult{N: n, Floor: floor, ApprovalsSec: round(approvals.Seconds(), 2),
+		ChildrenSec: round(lastChild.Sub(t0).Seconds(), 2), ReadySec: round(lastReady.Sub(t0).Seconds(), 2),
+		PerRequest: distOf(perRequest), OperatorCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2), OperatorPeakMiB: round(p2.PeakRSSMiB, 1),
+		OperatorMetrics: map[string]float64{}}
+	tp.SitesPerSec = round(float64(n)/tp.ReadySec, 1)
+	tp.RatioChildren, tp.RatioReady = ratio(tp.ChildrenSec, floor.Sec), ratio(tp.ReadySec, floor.Sec)
+	for k, v := range m2 {
+		if d := v - m1[k]; d != 0 && k != "go_memstats_heap_inuse_bytes" && k != "go_memstats_heap_alloc_bytes" && k != "process_resident_memory_bytes" {
+			tp.OperatorMetrics[k] = d
+		}
+	}
+	b.res.Throughput = append(b.res.Throughput, tp)
+
+	per := c2.Sub(c1).Div(float64(n))
+	wr := writesResult{N: n, PerRequest: per, Total: round(per.Writes(), 2), Minimum: minimumWrites,
+		Ratio: round(per.Writes()/minimumWrites, 2), Lifecycle: round(c2.Sub(c0).Writes()/float64(n), 2),
+		Breakdown: writeBreakdown(s1, s2)}
+	b.res.Writes = append(b.res.Writes, wr)
+	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor %.2fs: ratio %.2f); %.2f writes/request %+v",
+		n, approvals.Round(time.Millisecond), tp.ChildrenSec, tp.ReadySec, floor.Sec, tp.RatioReady, wr.Total, per)
+	return nil
+}
+
+// Figure 4: the operator's writes while nothing happens.
+func (b *bench) figureIdle(ctx context.Context) error {
+	logf("figure 4: %s idle", b.o.Idle)
+	c1, s1, err := b.settle(ctx, 2*time.Second, 2*time.Minute)
+	if err != nil {
+		return err
+	}
+	p1 := b.opProc()
+	start := time.Now()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(b.o.Idle):
+	}
+	s2, err := b.apiMetrics(ctx)
+	if err != nil {
+		return err
+	}
+	c2 := countersFrom(s2)
+	p2 := b.opProc()
+	total, _ := b.tr.census()
+	d := c2.Sub(c1)
+	b.res.Idle = &idleResult{Seconds: round(time.Since(start).Seconds(), 1), Requests: total, Writes: d.Writes(), Reads: d.Reads,
+		AllWrites: writeBreakdown(s1, s2), OperatorCPU: round(p2.CPUSeconds-p1.CPUSeconds, 2), ResyncWrites: map[int]float64{},
+		ResyncSeconds: b.o.Idle.Seconds()}
+	logf("  %0.f operator writes, %0.f reads in %s", d.Writes(), d.Reads, b.o.Idle)
+	return nil
+}
+
+// Figure 5: how long the name check takes for a new request, taken name and free
+// name, with the cluster as full as it is now.
+func (b *bench) figureAvailability(ctx context.Context) error {
+	total, byPhase := b.tr.census()
+	logf("figure 5: name check with %d requests in the cluster", total)
+	c1, _, err := b.settle(ctx, 500*time.Millisecond, time.Minute)
+	if err != nil {
+		return err
+	}
+	var taken, free []time.Duration
+	for i := 0; i < b.o.Probes; i++ {
+		for _, kind := range []string{"taken", "free"} {
+			name := fmt.Sprintf("probe-%d-%s-%02d", total, kind, i)
+			sub, want := name, hostingv1.PhasePendingKepalaDinas
+			if kind == "taken" {
+				sub, want = b.takenSubdomain, hostingv1.PhaseReturnedToApplicant
+			}
+			t0 := time.Now()
+			if err := b.file(ctx, name, sub); err != nil {
+				return err
+			}
+			var at time.Time
+			if err := waitFor(ctx, time.Minute, time.Millisecond, name+" "+string(want), func() (bool, string) {
+				t, ok := b.tr.reached(name, want)
+				at = t
+				return ok, string(b.tr.phase(name))
+			}); err != nil {
+				return err
+			}
+			if kind == "taken" {
+				taken = append(taken, at.Sub(t0))
+			} else {
+				free = append(free, at.Sub(t0))
+			}
+			if err := b.applicant.Delete(ctx, sdrRef(name)); err != nil {
+				return fmt.Errorf("withdrawing %s: %w", name, err)
+			}
+			if err := waitFor(ctx, time.Minute, time.Millisecond, name+" gone", func() (bool, string) { return b.tr.gone(name), "" }); err != nil {
+				return err
+			}
+			// Let the operator finish what the probe caused before the next one.
+			if _, _, err := b.settle(ctx, 250*time.Millisecond, 30*time.Second); err != nil {
+				return err
+			}
+		}
+	}
+	c2, _, err := b.settle(ctx, time.Second, time.Minute)
+	if err != nil {
+		return err
+	}
+	a := availabilityResult{Existing: total, ExistingReady: byPhase[hostingv1.PhaseReady], Taken: distOf(taken), Free: distOf(free),
+		WritesPerProbe: c2.Sub(c1).Div(float64(2 * b.o.Probes))}
+	b.res.Availability = append(b.res.Availability, a)
+	logf("  taken p50 %.0f ms p99 %.0f ms; free p50 %.0f ms p99 %.0f ms; %.2f writes per probe",
+		a.Taken.P50, a.Taken.P99, a.Free.P50, a.Free.P99, a.WritesPerProbe.Writes())
+	return nil
+}
+
+type topUpResult struct {
+	added   int
+	mode    string
+	sec     float64
+	peakMiB float64
+	cpuSec  float64
+}
+
+// topUp adds requests until the cluster holds size of them: pending (filed only) or
+// ready (filed, approved by the three officials one after another, and provisioned).
+func (b *bench) topUp(ctx context.Context, size int, mode string) (topUpResult, error) {
+	total, _ := b.tr.census()
+	res := topUpResult{mode: mode}
+	if total >= size {
+		return res, nil
+	}
+	res.added = size - total
+	list := names(fmt.Sprintf("s%d", size), res.added)
+	logf("adding %d %s requests to reach %d", res.added, mode, size)
+	p1 := b.opProc()
+	t0 := time.Now()
+	progress, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		for {
+			select {
+			case <-progress.Done():
+				return
+			case <-time.After(15 * time.Second):
+				_, byPhase := b.tr.census()
+				logf("  %.0fs: %v, operator %+v", time.Since(t0).Seconds(), byPhase, b.opProc())
+			}
+		}
+	}()
+	err := parallel(ctx, res.added, b.o.Workers, func(ctx context.Context, i int) error {
+		if err := b.file(ctx, list[i], list[i]); err != nil {
+			return err
+		}
+		if mode != "ready" {
+			return nil
+		}
+		for _, role := range []hostingv1.Role{roleKD, roleKB, roleKS} {
+			if err := b.approve(ctx, list[i], role); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	want := hostingv1.PhasePendingKepalaDinas
+	if mode == "ready" {
+		want = hostingv1.PhaseReady
+	}
+	if err := waitAll(ctx, 10*time.Minute+time.Duration(res.added)*200*time.Millisecond, "added requests "+string(want), list,
+		func(s string) bool { _, ok := b.tr.reached(s, want); return ok }); err != nil {
+		return res, err
+	}
+	if _, _, err := b.settle(ctx, 2*time.Second, 10*time.Minute); err != nil {
+		return res, err
+	}
+	p2 := b.opProc()
+	res.sec = round(time.Since(t0).Seconds(), 1)
+	res.peakMiB, res.cpuSec = round(p2.PeakRSSMiB, 1), round(p2.CPUSeconds-p1.CPUSeconds, 1)
+	logf("  added %d in %.1fs", res.added, res.sec)
+	return res, nil
+}
+
+// Figures 7, 5 and 4 at one size: fill the cluster up; start a fresh operator on it
+// (a full resync: every request reconciled once), wait until it settles, stay idle;
+// read its peak memory and CPU time; then ask it for names.
+func (b *bench) figureScale(ctx context.Context, size int) error {
+	logf("figure 7: %d requests", size)
+	if err := b.startOperator(ctx, fmt.Sprintf("fill-%d", size), false); err != nil {
+		return err
+	}
+	fill, err := b.topUp(ctx, size, b.o.ScaleMode)
+	if err != nil {
+		return err
+	}
+	b.stopOperator()
+
+	c1, err := b.opCounters(ctx)
+	if err != nil {
+		return err
+	}
+	if err := b.startOperator(ctx, fmt.Sprintf("scale-%d", size), false); err != nil {
+		return err
+	}
+	quiet := 3 * time.Second
+	if _, _, err := b.settle(ctx, quiet, 20*time.Minute); err != nil {
+		return err
+	}
+	startup := time.Since(b.op.started) - quiet
+	p1 := b.opProc()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(b.o.Idle):
+	}
+	c2, err := b.opCounters(ctx)
+	if err != nil {
+		return err
+	}
+	p2 := b.opProc()
+	total, byPhase := b.tr.census()
+	s := scaleResult{Size: size, Requests: total, ByPhase: map[string]int{}, Objects: b.tr.childObjects(),
+		TopUpAdded: fill.added, TopUpMode: fill.mode, TopUpSec: fill.sec, TopUpPeakMiB: fill.peakMiB, TopUpCPUSec: fill.cpuSec,
+		StartupSec: round(startup.Seconds(), 1), StartupCPUSec: round(p1.CPUSeconds, 2), IdleCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2),
+		PeakRSSMiB: round(p2.PeakRSSMiB, 1), RSSMiB: round(p2.RSSMiB, 1),
+		ResyncWrites: c2.Sub(c1).Writes(), ResyncReads: c2.Sub(c1).Reads}
+	if fill.mode == "ready" && fill.sec > 0 {
+		s.TopUpSitesPerS = round(float64(fill.added)/fill.sec, 1)
+	}
+	for ph, n := range byPhase {
+		s.ByPhase[string(ph)] = n
+	}
+	// One scrape of the operator's metrics endpoint, as Prometheus would do every 15-30 s.
+	if m, took, err := b.scrapeOperator(ctx); err == nil {
+		s.ScrapeMs = round(float64(took)/float64(time.Millisecond), 1)
+		s.HeapInuseMiB = round(m["go_memstats_heap_inuse_bytes"]/(1<<20), 1)
+		s.PeakAfterScrap = round(b.opProc().PeakRSSMiB, 1)
+	}
+	if b.res.Idle != nil {
+		b.res.Idle.ResyncWrites[total] = s.ResyncWrites
+	}
+	logf("  %d requests %v, %d objects: settled after %.1fs (%.1f CPU s), peak RSS %.0f MiB, RSS %.0f MiB, idle CPU %.2f s, %0.f writes after restart",
+		total, byPhase, s.Objects, s.StartupSec, s.StartupCPUSec, s.PeakRSSMiB, s.RSSMiB, s.IdleCPUSec, s.ResyncWrites)
+	if err := b.figureAvailability(ctx); err != nil {
+		return err
+	}
+	b.res.Scale = append(b.res.Scale, s)
+	b.stopOperator()
+	return nil
+}

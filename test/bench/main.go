@@ -1,0 +1,620 @@
+// Command bench measures the operator against the machine's own limit: the real
+// control plane (kube-apiserver and etcd through envtest, with the project's CRDs,
+// admission policies and roles), the operator as its built binary with its own
+// service-account identity, the officials approving as themselves, and external-dns
+// publishing to BIND 9 for the DNS figures. Each figure stands beside a floor measured
+// in the same run: the same objects written directly by a plain client, or the same
+// DNSEndpoint published without the operator.
+//
+//	go run ./test/bench [-n 100,1000] [-idle 60s] [-scale 1000,10000] [-dns-names 20] [-quick]
+//
+// It prints a table and writes bench/results.json; docs/benchmarks.md explains the
+// figures.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
+)
+
+// The operator's identity, as in test/e2e: a service account bound to manager-role.
+const operatorUser = "system:serviceaccount:subdomain-operator-system:controller-manager"
+
+var operatorGroups = []string{"system:serviceaccounts", "system:serviceaccounts:subdomain-operator-system", "system:authenticated"}
+
+type options struct {
+	N               []int         `json:"n"`
+	Idle            time.Duration `json:"idle"`
+	Scale           []int         `json:"scale"`
+	DNSNames        int           `json:"dnsNames"`
+	Quick           bool          `json:"quick"`
+	LatencyRequests int           `json:"latencyRequests"`
+	Probes          int           `json:"probes"`
+	Workers         int           `json:"workers"`
+	QPS             int           `json:"kubeAPIQPS"`
+	Burst           int           `json:"kubeAPIBurst"`
+	ScaleMode       string        `json:"scaleMode"`
+	Out             string        `json:"-"`
+	Keep            bool          `json:"-"`
+}
+
+func parseFlags() (options, error) {
+	var o options
+	var n, scale string
+	flag.StringVar(&n, "n", "100,1000", "Figure 2/3: batch sizes, requests fully approved at once (comma list).")
+	flag.DurationVar(&o.Idle, "idle", 60*time.Second, "Figure 4: idle window after everything is Ready (and after each restart).")
+	flag.StringVar(&scale, "scale", "1000,10000", "Figures 5 and 7: total requests in the cluster to measure at (comma list).")
+	flag.IntVar(&o.DNSNames, "dns-names", 20, "Figure 6: names published through the operator and, as floor, directly.")
+	flag.BoolVar(&o.Quick, "quick", false, "Small sizes for a smoke run (overrides the sizes above).")
+	flag.IntVar(&o.LatencyRequests, "latency-requests", 50, "Figure 1: requests approved one at a time on an idle system.")
+	flag.IntVar(&o.Probes, "probes", 20, "Figure 5: new requests per kind (taken name, free name) at each size.")
+	flag.IntVar(&o.Workers, "workers", 16, "Operator --workers, and the floor's and the benchmark's parallel writers.")
+	flag.IntVar(&o.QPS, "kube-api-qps", 1000, "Operator --kube-api-qps.")
+	flag.IntVar(&o.Burst, "kube-api-burst", 2000, "Operator --kube-api-burst.")
+	flag.StringVar(&o.ScaleMode, "scale-mode", "ready", "Figure 7: requests added to reach a -scale size are 'ready' (approved and provisioned, 10 objects each) or 'pending' (filed, waiting for the Kepala Dinas).")
+	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")
+	flag.BoolVar(&o.Keep, "keep", false, "Keep the work directory (logs of every process) even on success.")
+	flag.Parse()
+	if o.Quick {
+		n, scale = "20,60", "150,400"
+		o.Idle, o.DNSNames, o.LatencyRequests, o.Probes = 10*time.Second, 3, 5, 5
+	}
+	var err error
+	if o.N, err = intList(n); err != nil {
+		return o, fmt.Errorf("-n: %w", err)
+	}
+	if o.Scale, err = intList(scale); err != nil {
+		return o, fmt.Errorf("-scale: %w", err)
+	}
+	if o.ScaleMode != "ready" && o.ScaleMode != "pending" {
+		return o, fmt.Errorf("-scale-mode must be ready or pending")
+	}
+	return o, nil
+}
+
+func intList(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty list")
+	}
+	return out, nil
+}
+
+func main() {
+	o, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b := &bench{o: o}
+	b.res.Options = o
+	b.res.StartedAt = time.Now()
+	err = b.run(ctx)
+	b.cleanup()
+	b.res.FinishedAt = time.Now()
+	b.res.DurationSec = round(b.res.FinishedAt.Sub(b.res.StartedAt).Seconds(), 1)
+	b.res.Machine.LoadAvgEnd = loadAvg()
+	if err != nil {
+		b.res.Error = err.Error()
+	}
+	b.evaluateTargets()
+	b.printTable(os.Stdout)
+	if werr := b.writeResults(); werr != nil {
+		fmt.Fprintln(os.Stderr, "writing results:", werr)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench failed:", err)
+		if b.workDir != "" {
+			fmt.Fprintln(os.Stderr, "logs kept in", b.workDir)
+		}
+		os.Exit(1)
+	}
+	if b.workDir != "" {
+		if o.Keep {
+			fmt.Fprintln(os.Stderr, "logs kept in", b.workDir)
+		} else {
+			_ = os.RemoveAll(b.workDir)
+		}
+	}
+}
+
+// bench is one run.
+type bench struct {
+	o        options
+	res      Results
+	workDir  string
+	cleanups []func()
+
+	env        *testenv.Env
+	admin      client.Client
+	adminHTTP  *http.Client
+	applicant  client.Client
+	kepalaDin  client.Client
+	kepalaBid  client.Client
+	kepalaSek  client.Client
+	floor      client.Client // the operator's identity, no client rate limit
+	tr         *tracker
+	managerBin string
+	operatorKC string
+	adminKC    string
+	cfgDNS     string
+	cfgNoDNS   string
+	platform   config.Config
+
+	bind *harness.BIND
+	edns *harness.Process
+	op   *operatorProcess
+
+	takenSubdomain string
+}
+
+func (b *bench) onCleanup(f func()) { b.cleanups = append(b.cleanups, f) }
+
+func (b *bench) cleanup() {
+	for i := len(b.cleanups) - 1; i >= 0; i-- {
+		b.cleanups[i]()
+	}
+	b.cleanups = nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+func (b *bench) run(ctx context.Context) error {
+	var err error
+	if b.workDir, err = os.MkdirTemp("", "kudus-bench-"); err != nil {
+		return err
+	}
+	b.res.Machine = describeMachine()
+	if err := b.setup(ctx); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+
+	// Phase A: the operator as a user runs it, verifying DNS with BIND.
+	logf("phase A: BIND, external-dns and the operator with DNS verification")
+	if err := b.startDNS(ctx); err != nil {
+		return err
+	}
+	if err := b.warmDNS(ctx); err != nil {
+		return fmt.Errorf("waiting for external-dns to publish to BIND: %w", err)
+	}
+	if err := b.startOperator(ctx, "dns", true); err != nil {
+		return err
+	}
+	if err := b.figureLatency(ctx); err != nil {
+		return fmt.Errorf("figure 1: %w", err)
+	}
+	if err := b.figureDNS(ctx); err != nil {
+		return fmt.Errorf("figure 6: %w", err)
+	}
+	b.stopOperator()
+	b.stopDNS()
+
+	// Phase B: no DNS verification, so that external-dns's cadence does not dominate.
+	logf("phase B: the operator without DNS verification")
+	floors := map[int]floorResult{}
+	for _, n := range b.o.N {
+		f, err := b.floorRun(ctx, n, fmt.Sprintf("b%d", n))
+		if err != nil {
+			return fmt.Errorf("figure 2 floor N=%d: %w", n, err)
+		}
+		floors[n] = f
+	}
+	if err := b.startOperator(ctx, "nodns", false); err != nil {
+		return err
+	}
+	if _, err := b.topUp(ctx, 100, "pending"); err != nil {
+		return fmt.Errorf("figure 5 at 100: %w", err)
+	}
+	if err := b.figureAvailability(ctx); err != nil {
+		return fmt.Errorf("figure 5 at 100: %w", err)
+	}
+	for _, n := range b.o.N {
+		if err := b.figureThroughput(ctx, n, floors[n]); err != nil {
+			return fmt.Errorf("figures 2 and 3 N=%d: %w", n, err)
+		}
+	}
+	if err := b.figureIdle(ctx); err != nil {
+		return fmt.Errorf("figure 4: %w", err)
+	}
+	b.stopOperator()
+	// The floor again, now that the cluster holds every granted request: the
+	// host-hijacking admission policy evaluates each Ingress against all of them.
+	maxN := b.o.N[len(b.o.N)-1]
+	after, err := b.floorRun(ctx, maxN, fmt.Sprintf("a%d", maxN))
+	if err != nil {
+		return fmt.Errorf("figure 2 floor after, N=%d: %w", maxN, err)
+	}
+	for i := range b.res.Throughput {
+		if b.res.Throughput[i].N == maxN {
+			b.res.Throughput[i].FloorAfter = &after
+		}
+	}
+
+	// Figures 7 and 5 at each size: fill the cluster up, ask for names, restart the
+	// operator on it (a full resync) and measure its memory and CPU.
+	for _, size := range b.o.Scale {
+		if err := b.figureScale(ctx, size); err != nil {
+			return fmt.Errorf("figure 7 at %d: %w", size, err)
+		}
+	}
+	return nil
+}
+
+// setup starts the control plane, the people, the operator's identity and the
+// benchmark's own watch, and builds the operator.
+func (b *bench) setup(ctx context.Context) error {
+	root := testenv.RepoRoot()
+	logf("building the operator binary")
+	b.managerBin = filepath.Join(b.workDir, "manager")
+	build := exec.CommandContext(ctx, "go", "build", "-o", b.managerBin, ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	b.res.Machine.OperatorCommit, b.res.Machine.OperatorDirtyFiles = gitState(root)
+
+	logf("starting the control plane")
+	env, err := testenv.Start(ctx)
+	if err != nil {
+		return err
+	}
+	b.env, b.admin = env, env.Client
+	b.onCleanup(func() {
+		if err := env.Stop(); err != nil {
+			logf("stopping the control plane: %v", err)
+		}
+	})
+	adminCfg := rest.CopyConfig(env.Config)
+	adminCfg.QPS = -1
+	if b.admin, err = client.New(adminCfg, client.Options{Scheme: testenv.Scheme}); err != nil {
+		return err
+	}
+	if b.adminHTTP, err = rest.HTTPClientFor(env.Config); err != nil {
+		return err
+	}
+	if dc, err := discovery.NewDiscoveryClientForConfig(env.Config); err == nil {
+		if v, err := dc.ServerVersion(); err == nil {
+			b.res.Machine.KubeAPIServer = v.GitVersion
+		}
+	}
+
+	for role, group := range map[string]string{
+		"subdomain-kepala-dinas":               "diskominfo:kepala-dinas",
+		"subdomain-kepala-bidang-informatika":  "diskominfo:kepala-bidang-informatika",
+		"subdomain-kepala-seksi-ti-persandian": "diskominfo:kepala-seksi-ti-persandian",
+		"subdomain-applicant":                  "opd:applicants",
+	} {
+		if err := env.BindGroup(ctx, role, group); err != nil {
+			return err
+		}
+	}
+	if err := env.ApplyFile(ctx, filepath.Join(root, "config/rbac/role.yaml")); err != nil {
+		return err
+	}
+	if err := env.BindGroup(ctx, "manager-role", "system:serviceaccounts:subdomain-operator-system"); err != nil {
+		return err
+	}
+	// Each person gets their own client, without a client-side rate limit so that the
+	// benchmark's parallel writers are limited only by the API server.
+	user := func(name string, groups ...string) (client.Client, error) {
+		_, cfg, err := env.User(name, groups...)
+		if err != nil {
+			return nil, err
+		}
+		cfg = rest.CopyConfig(cfg)
+		cfg.QPS = -1
+		return client.New(cfg, client.Options{Scheme: testenv.Scheme})
+	}
+	if b.applicant, err = user("pemohon-dinkes", "opd:applicants"); err != nil {
+		return err
+	}
+	if b.kepalaDin, err = user("budi", "diskominfo:kepala-dinas"); err != nil {
+		return err
+	}
+	if b.kepalaBid, err = user("agus", "diskominfo:kepala-bidang-informatika"); err != nil {
+		return err
+	}
+	if b.kepalaSek, err = user("dewi", "diskominfo:kepala-seksi-ti-persandian"); err != nil {
+		return err
+	}
+	if b.floor, err = user(operatorUser, operatorGroups...); err != nil {
+		return err
+	}
+	kc, err := env.Kubeconfig(operatorUser, operatorGroups...)
+	if err != nil {
+		return err
+	}
+	b.operatorKC = filepath.Join(b.workDir, "operator.kubeconfig")
+	if err := os.WriteFile(b.operatorKC, kc, 0o600); err != nil {
+		return err
+	}
+	if kc, err = env.Kubeconfig("admin", "system:masters"); err != nil {
+		return err
+	}
+	b.adminKC = filepath.Join(b.workDir, "admin.kubeconfig")
+	if err := os.WriteFile(b.adminKC, kc, 0o600); err != nil {
+		return err
+	}
+	if err := b.installFlowSchemas(ctx); err != nil {
+		return err
+	}
+
+	b.cfgNoDNS = filepath.Join(b.workDir, "operator-nodns.yaml")
+	if err := os.WriteFile(b.cfgNoDNS, []byte(operatorConfig("")), 0o644); err != nil {
+		return err
+	}
+	if b.platform, err = config.Load(b.cfgNoDNS); err != nil {
+		return err
+	}
+	trackerCfg := rest.CopyConfig(env.Config)
+	trackerCfg.QPS = -1
+	trackerCtx, cancel := context.WithCancel(context.Background())
+	b.onCleanup(cancel)
+	if b.tr, err = startTracker(trackerCtx, trackerCfg); err != nil {
+		return fmt.Errorf("starting the benchmark's watch: %w", err)
+	}
+	b.res.Setup.OperatorArgs = b.operatorArgs("<config>", "127.0.0.1:<port>")
+	return nil
+}
+
+func (b *bench) startDNS(ctx context.Context) error {
+	var err error
+	if b.bind, err = harness.StartBIND(ctx, filepath.Join(b.workDir, "bind"), zone, nil); err != nil {
+		return fmt.Errorf("starting BIND: %w", err)
+	}
+	bind := b.bind
+	b.onCleanup(bind.Stop)
+	if b.edns, err = harness.StartExternalDNS(ctx, testenv.RepoRoot(), b.workDir, b.adminKC, b.bind); err != nil {
+		return fmt.Errorf("starting external-dns: %w", err)
+	}
+	edns := b.edns
+	b.onCleanup(edns.Stop)
+	b.cfgDNS = filepath.Join(b.workDir, "operator-dns.yaml")
+	return os.WriteFile(b.cfgDNS, []byte(operatorConfig(b.bind.Addr)), 0o644)
+}
+
+func (b *bench) stopDNS() {
+	b.edns.Stop()
+	b.bind.Stop()
+}
+
+// operatorProcess is one run of the operator binary.
+type operatorProcess struct {
+	*harness.Process
+	label   string
+	started time.Time
+	metrics string
+}
+
+func (b *bench) operatorArgs(cfgPath, metricsAddr string) []string {
+	return []string{"--config=" + cfgPath, "--kubeconfig=" + b.operatorKC,
+		"--workers=" + strconv.Itoa(b.o.Workers),
+		"--kube-api-qps=" + strconv.Itoa(b.o.QPS), "--kube-api-burst=" + strconv.Itoa(b.o.Burst),
+		"--metrics-bind-address=" + metricsAddr, "--metrics-secure=false", "--health-probe-bind-address=0"}
+}
+
+// startOperator runs the built binary and waits until its controller's workers run
+// (its caches are synced).
+func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) error {
+	port, err := harness.FreePort()
+	if err != nil {
+		return err
+	}
+	cfg := b.cfgNoDNS
+	if withDNS {
+		cfg = b.cfgDNS
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	p, err := harness.Start(b.workDir, "operator-"+label, b.managerBin, b.operatorArgs(cfg, addr))
+	if err != nil {
+		return err
+	}
+	b.op = &operatorProcess{Process: p, label: label, started: time.Now(), metrics: "http://" + addr + "/metrics"}
+	b.onCleanup(p.Stop)
+	err = harness.WaitFor(ctx, p, 10*time.Minute, "the operator's workers", func() error {
+		if strings.Contains(p.Log(), "Starting workers") {
+			return nil
+		}
+		return fmt.Errorf("not started")
+	})
+	if err != nil {
+		return err
+	}
+	logf("operator %q running (pid %d) after %.1fs", label, p.Cmd.Process.Pid, time.Since(b.op.started).Seconds())
+	return nil
+}
+
+func (b *bench) stopOperator() {
+	if b.op != nil {
+		b.op.Stop()
+	}
+}
+
+func (b *bench) opProc() procStats {
+	if b.op == nil || b.op.Exited() {
+		return procStats{}
+	}
+	p, _ := readProc(b.op.Cmd.Process.Pid)
+	return p
+}
+
+// settle waits until the operator made no write and used next to no CPU for quiet,
+// and returns the counters then. It is how a measurement window ends: the operator's
+// trailing work (re-queued reconciles, late status writes) is counted in the window.
+func (b *bench) settle(ctx context.Context, quiet, limit time.Duration) (opCounters, []sample, error) {
+	type point struct {
+		at     time.Time
+		writes float64
+		cpu    float64
+	}
+	var history []point
+	deadline := time.Now().Add(limit)
+	for {
+		s, err := b.apiMetrics(ctx)
+		if err != nil {
+			return opCounters{}, nil, err
+		}
+		c := countersFrom(s)
+		now := point{at: time.Now(), writes: c.Writes(), cpu: b.opProc().CPUSeconds}
+		history = append(history, now)
+		for _, p := range history {
+			if now.at.Sub(p.at) < quiet {
+				break
+			}
+			if p.writes == now.writes && now.cpu-p.cpu <= 0.01+0.03*now.at.Sub(p.at).Seconds() {
+				return c, s, nil
+			}
+		}
+		// Keep only the points that can still start a quiet stretch.
+		for len(history) > 1 && now.at.Sub(history[1].at) >= quiet {
+			history = history[1:]
+		}
+		if time.Now().After(deadline) {
+			logf("warning: the operator did not settle within %s; measuring anyway", limit)
+			return c, s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return opCounters{}, nil, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// scrapeOperator reads the operator's own metrics endpoint (controller-runtime's
+// reconcile and workqueue counters, client-go's request counters).
+func (b *bench) scrapeOperator(ctx context.Context) (map[string]float64, time.Duration, error) {
+	start := time.Now()
+	s, err := scrapeText(ctx, http.DefaultClient, b.op.metrics, "controller_runtime_reconcile_total",
+		"rest_client_requests_total", "go_memstats_heap_inuse_bytes", "go_memstats_heap_alloc_bytes", "process_resident_memory_bytes")
+	took := time.Since(start)
+	if err != nil {
+		return nil, took, err
+	}
+	out := map[string]float64{}
+	for _, x := range s {
+		key := x.name
+		switch x.name {
+		case "controller_runtime_reconcile_total":
+			key += "{result=" + x.labels["result"] + "}"
+		case "rest_client_requests_total":
+			key += "{method=" + x.labels["method"] + ",code=" + x.labels["code"] + "}"
+		}
+		out[key] += x.value
+	}
+	return out, took, nil
+}
+
+func describeMachine() machine {
+	m := machine{NProc: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAvgStart: loadAvg(),
+		ExternalDNS: "v0.21.0 (bin/external-dns)"}
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				kib, _ := strconv.ParseFloat(f[1], 64)
+				m.MemoryGiB = round(kib/1024/1024, 1)
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
+		m.Kernel = strings.TrimSpace(string(out))
+	}
+	if bin, err := harness.Binary(testenv.RepoRoot(), "etcd"); err == nil {
+		if out, err := exec.Command(bin, "--version").Output(); err == nil {
+			m.Etcd = strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+		}
+	}
+	if bin, err := harness.Binary("", "named"); err == nil {
+		if out, err := exec.Command(bin, "-v").Output(); err == nil {
+			m.BIND = strings.TrimSpace(string(out))
+		}
+	}
+	return m
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// gitState reads the commit and the locally changed operator files without writing
+// anything to the repository (no index refresh).
+func gitState(root string) (string, []string) {
+	run := func(args ...string) string {
+		cmd := exec.Command("git", append([]string{"--no-optional-locks"}, args...)...)
+		cmd.Dir = root
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out))
+	}
+	var dirty []string
+	for _, line := range strings.Split(run("status", "--porcelain", "--", "main.go", "controllers", "internal", "api", "config"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			dirty = append(dirty, line)
+		}
+	}
+	return run("rev-parse", "--short", "HEAD"), dirty
+}
+
+func (b *bench) writeResults() error {
+	if err := os.MkdirAll(filepath.Dir(b.o.Out), 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(b.res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(b.o.Out, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "results written to", b.o.Out)
+	return nil
+}

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Results is what bench/results.json holds.
+type Results struct {
+	StartedAt    time.Time            `json:"startedAt"`
+	FinishedAt   time.Time            `json:"finishedAt"`
+	DurationSec  float64              `json:"durationSec"`
+	Error        string               `json:"error,omitempty"`
+	Machine      machine              `json:"machine"`
+	Options      options              `json:"options"`
+	Setup        setupInfo            `json:"setup"`
+	Latency      *latencyResult       `json:"figure1Latency,omitempty"`
+	Throughput   []throughputResult   `json:"figure2Throughput,omitempty"`
+	Writes       []writesResult       `json:"figure3Writes,omitempty"`
+	Idle         *idleResult          `json:"figure4Idle,omitempty"`
+	Availability []availabilityResult `json:"figure5Availability,omitempty"`
+	DNS          *dnsResult           `json:"figure6DNS,omitempty"`
+	Scale        []scaleResult        `json:"figure7Scale,omitempty"`
+	Targets      []target             `json:"targets"`
+}
+
+type machine struct {
+	NProc              int      `json:"nproc"`
+	MemoryGiB          float64  `json:"memoryGiB"`
+	CPUModel           string   `json:"cpuModel"`
+	Kernel             string   `json:"kernel"`
+	GoVersion          string   `json:"goVersion"`
+	KubeAPIServer      string   `json:"kubeAPIServer"`
+	Etcd               string   `json:"etcd"`
+	ExternalDNS        string   `json:"externalDNS"`
+	BIND               string   `json:"bind"`
+	LoadAvgStart       string   `json:"loadAvgStart"`
+	LoadAvgEnd         string   `json:"loadAvgEnd"`
+	OperatorCommit     string   `json:"operatorCommit"`
+	OperatorDirtyFiles []string `json:"operatorDirtyFiles,omitempty"`
+}
+
+type setupInfo struct {
+	OperatorPriorityLevel string   `json:"operatorPriorityLevel"`
+	OperatorArgs          []string `json:"operatorArgs"`
+}
+
+// dist summarises durations in milliseconds. Percentiles are nearest-rank: with 50
+// samples p99 is the largest.
+type dist struct {
+	N    int     `json:"n"`
+	P50  float64 `json:"p50Ms"`
+	P90  float64 `json:"p90Ms"`
+	P99  float64 `json:"p99Ms"`
+	Max  float64 `json:"maxMs"`
+	Mean float64 `json:"meanMs"`
+}
+
+func distOf(d []time.Duration) dist {
+	if len(d) == 0 {
+		return dist{}
+	}
+	ms := make([]float64, len(d))
+	sum := 0.0
+	for i, x := range d {
+		ms[i] = float64(x) / float64(time.Millisecond)
+		sum += ms[i]
+	}
+	sort.Float64s(ms)
+	rank := func(p float64) float64 {
+		i := int(math.Ceil(p*float64(len(ms)))) - 1
+		if i < 0 {
+			i = 0
+		}
+		return round(ms[i], 1)
+	}
+	return dist{N: len(ms), P50: rank(0.50), P90: rank(0.90), P99: rank(0.99), Max: round(ms[len(ms)-1], 1), Mean: round(sum/float64(len(ms)), 1)}
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+type latencyResult struct {
+	Requests int `json:"requests"`
+	// ToChildren: the Kepala Seksi's approval sent → the last of the ten objects seen.
+	ToChildren dist `json:"approvalToChildren"`
+	// ToReady: the approval sent → phase Ready (DNS answered by BIND, verified by the operator).
+	ToReady dist `json:"approvalToReady"`
+	// Writes by the operator per request, approval → Ready, with DNS verification.
+	WritesPerRequest opCounters `json:"writesPerRequest"`
+	WritesTotal      float64    `json:"writesPerRequestTotal"`
+	Breakdown        map[string]float64
+}
+
+type floorResult struct {
+	N int `json:"n"`
+	// Sec: the first create sent → the last object seen by the benchmark's watch.
+	Sec         float64            `json:"sec"`
+	CreateSec   float64            `json:"lastCreateAnsweredSec"`
+	WritesPerS  float64            `json:"writesPerSec"`
+	Writes      float64            `json:"writes"`
+	KindMeanMs  map[string]float64 `json:"createLatencyMeanMsByKind"`
+	GrantedReqs int                `json:"grantedRequestsInCluster"`
+}
+
+type throughputResult struct {
+	N     int          `json:"n"`
+	Floor floorResult  `json:"floorBefore"`
+	// FloorAfter is the same floor measured after the operator's batches, with every
+	// granted request in the cluster (the host-hijacking policy's parameters).
+	FloorAfter *floorResult `json:"floorAfter,omitempty"`
+	// ApprovalsSec: how long the N Kepala Seksi approvals took to send (16 writers).
+	ApprovalsSec float64 `json:"approvalsSentSec"`
+	ChildrenSec  float64 `json:"allChildrenSec"`
+	ReadySec     float64 `json:"allReadySec"`
+	SitesPerSec  float64 `json:"readySitesPerSec"`
+	// RatioChildren and RatioReady are operator time over the floor's.
+	RatioChildren float64 `json:"ratioChildren"`
+	RatioReady    float64 `json:"ratioReady"`
+	// PerRequest: each request's own approval → Ready under load.
+	PerRequest      dist               `json:"perRequestApprovalToReady"`
+	OperatorCPUSec  float64            `json:"operatorCPUSec"`
+	OperatorPeakMiB float64            `json:"operatorPeakRSSMiB"`
+	OperatorMetrics map[string]float64 `json:"operatorMetricsDelta,omitempty"`
+}
+
+type writesResult struct {
+	N int `json:"n"`
+	// PerRequest: the operator's requests (exact, by flow schema) from the first
+	// Kepala Seksi approval until everything settled, divided by N.
+	PerRequest opCounters `json:"perRequest"`
+	Total      float64    `json:"writesPerRequest"`
+	Minimum    float64    `json:"minimum"`
+	Ratio      float64    `json:"ratioToMinimum"`
+	// Lifecycle: the operator's writes per request from filing to Ready (the status
+	// written at filing and at each approval included).
+	Lifecycle float64 `json:"lifecycleWritesPerRequest"`
+	// Breakdown: apiserver_request_total write series in the window, from every
+	// client (the benchmark's N approval patches are among the subdomainrequests PATCHes).
+	Breakdown map[string]float64 `json:"apiserverWriteBreakdown"`
+}
+
+type idleResult struct {
+	Seconds       float64            `json:"seconds"`
+	Requests      int                `json:"requests"`
+	Writes        float64            `json:"operatorWrites"`
+	Reads         float64            `json:"operatorReads"`
+	AllWrites     map[string]float64 `json:"apiserverWritesAllClients"`
+	OperatorCPU   float64            `json:"operatorCPUSec"`
+	ResyncWrites  map[int]float64    `json:"writesAfterRestartBySize"`
+	ResyncSeconds float64            `json:"restartWindowSec"`
+}
+
+type availabilityResult struct {
+	Existing       int        `json:"existingRequests"`
+	ExistingReady  int        `json:"existingReady"`
+	Taken          dist       `json:"takenNameToReturned"`
+	Free           dist       `json:"freeNameToPendingKepalaDinas"`
+	WritesPerProbe opCounters `json:"operatorWritesPerProbe"`
+}
+
+type dnsResult struct {
+	Names    int     `json:"names"`
+	Operator dist    `json:"approvalToDigAnswer"`
+	Floor    dist    `json:"dnsEndpointToDigAnswer"`
+	Ratio    float64 `json:"ratioP50"`
+	RatioAvg float64 `json:"ratioMean"`
+}
+
+type scaleResult struct {
+	Size     int            `json:"size"`
+	Requests int            `json:"requests"`
+	ByPhase  map[string]int `json:"byPhase"`
+	Objects  int            `json:"provisionedObjects"`
+	// TopUp: how the requests were added (and, in ready mode, provisioned).
+	TopUpAdded     int     `json:"added"`
+	TopUpMode      string  `json:"addedAs"`
+	TopUpSec       float64 `json:"addSec"`
+	TopUpPeakMiB   float64 `json:"operatorPeakRSSMiBWhileAdding"`
+	TopUpCPUSec    float64 `json:"operatorCPUSecWhileAdding"`
+	TopUpSitesPerS float64 `json:"readySitesPerSecWhileAdding,omitempty"`
+	// A fresh operator process on the filled cluster.
+	StartupSec     float64 `json:"restartToSettledSec"`
+	StartupCPUSec  float64 `json:"restartCPUSec"`
+	IdleCPUSec     float64 `json:"idleCPUSec"`
+	PeakRSSMiB     float64 `json:"peakRSSMiB"`
+	RSSMiB         float64 `json:"rssMiB"`
+	HeapInuseMiB   float64 `json:"heapInuseMiB,omitempty"`
+	ResyncWrites   float64 `json:"writesAfterRestart"`
+	ResyncReads    float64 `json:"readsAfterRestart"`
+	ScrapeMs       float64 `json:"metricsScrapeMs,omitempty"`
+	PeakAfterScrap float64 `json:"peakRSSMiBAfterOneScrape,omitempty"`
+}
+
+type target struct {
+	Figure string `json:"figure"`
+	Target string `json:"target"`
+	Value  string `json:"value"`
+	Met    bool   `json:"met"`
+}
+
+// minimumWrites is the fewest writes the design allows from the last approval to
+// Ready: the finalizer-and-label patch, ten creates (Namespace and nine children),
+// one status write (Ready), one Event (the applicant is told).
+const minimumWrites = 13
+
+func (b *bench) evaluateTargets() {
+	var t []target
+	add := func(fig, tgt, val string, met bool) { t = append(t, target{fig, tgt, val, met}) }
+	if l := b.res.Latency; l != nil && l.Requests > 0 {
+		add("1", "approval → children p99 ≤ 100 ms", fmt.Sprintf("%.0f ms", l.ToChildren.P99), l.ToChildren.P99 <= 100)
+	}
+	if n := len(b.res.Throughput); n > 0 {
+		x := b.res.Throughput[n-1]
+		add("2", fmt.Sprintf("operator/floor ≤ 1.5 at N=%d", x.N), fmt.Sprintf("%.2f (Ready), %.2f (children)", x.RatioReady, x.RatioChildren), x.RatioReady <= 1.5)
+	}
+	if n := len(b.res.Writes); n > 0 {
+		x := b.res.Writes[n-1]
+		add("3", fmt.Sprintf("writes/request ≤ 1.2 × %d at N=%d", minimumWrites, x.N), fmt.Sprintf("%.2f (%.2f×)", x.Total, x.Ratio), x.Ratio <= 1.2)
+	}
+	if i := b.res.Idle; i != nil {
+		met := i.Writes == 0
+		val := fmt.Sprintf("%.0f in %.0fs", i.Writes, i.Seconds)
+		for _, size := range sortedInts(i.ResyncWrites) {
+			met = met && i.ResyncWrites[size] == 0
+			val += fmt.Sprintf("; %.0f after restart at %d", i.ResyncWrites[size], size)
+		}
+		add("4", "idle writes = 0", val, met)
+	}
+	if a := b.res.Availability; len(a) > 1 {
+		first, last := a[0], a[len(a)-1]
+		rt, rf := ratio(last.Taken.P50, first.Taken.P50), ratio(last.Free.P50, first.Free.P50)
+		add("5", fmt.Sprintf("availability p50 %d/%d ≤ 2", last.Existing, first.Existing), fmt.Sprintf("%.2f (taken), %.2f (free)", rt, rf), rt <= 2 && rf <= 2)
+	}
+	if d := b.res.DNS; d != nil && d.Names > 0 {
+		add("6", "DNS propagation operator/floor ≤ 1.2", fmt.Sprintf("%.2f (p50), %.2f (mean)", d.Ratio, d.RatioAvg), d.Ratio <= 1.2)
+	}
+	if s := b.res.Scale; len(s) > 0 {
+		x := s[len(s)-1]
+		add("7", fmt.Sprintf("peak RSS ≤ 150 MiB at %d requests", x.Requests), fmt.Sprintf("%.0f MiB", x.PeakRSSMiB), x.PeakRSSMiB <= 150)
+	}
+	b.res.Targets = t
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return round(a/b, 2)
+}
+
+func sortedInts[V any](m map[int]V) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
+
+func metStr(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func (b *bench) printTable(out io.Writer) {
+	r := b.res
+	fmt.Fprintf(out, "\nSubdomain operator benchmark — %d CPUs, %.1f GiB, %s, kube-apiserver %s, load %s → %s\n\n",
+		r.Machine.NProc, r.Machine.MemoryGiB, r.Machine.GoVersion, r.Machine.KubeAPIServer, r.Machine.LoadAvgStart, r.Machine.LoadAvgEnd)
+	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "Figure\tMeasure\tValue")
+	if l := r.Latency; l != nil {
+		fmt.Fprintf(w, "1\tlast approval → 10 objects, %d requests one at a time\tp50 %.0f ms, p99 %.0f ms\n", l.Requests, l.ToChildren.P50, l.ToChildren.P99)
+		fmt.Fprintf(w, "1\tlast approval → Ready (DNS answered)\tp50 %.0f ms, p99 %.0f ms\n", l.ToReady.P50, l.ToReady.P99)
+		fmt.Fprintf(w, "1\toperator writes per request (with DNS verification)\t%.2f\n", l.WritesTotal)
+	}
+	for _, x := range r.Throughput {
+		fmt.Fprintf(w, "2\tN=%d floor (direct, 16 writers)\t%.2f s (%.0f writes/s)\n", x.N, x.Floor.Sec, x.Floor.WritesPerS)
+		if x.FloorAfter != nil {
+			fmt.Fprintf(w, "2\tN=%d floor after, %d granted requests in cluster\t%.2f s (%.0f writes/s)\n", x.N, x.FloorAfter.GrantedReqs, x.FloorAfter.Sec, x.FloorAfter.WritesPerS)
+		}
+		fmt.Fprintf(w, "2\tN=%d operator: all children / all Ready\t%.2f s / %.2f s (ratio %.2f / %.2f)\n", x.N, x.ChildrenSec, x.ReadySec, x.RatioChildren, x.RatioReady)
+	}
+	for _, x := range r.Writes {
+		fmt.Fprintf(w, "3\tN=%d operator writes per request (minimum %d)\t%.2f = %.2f status + %.2f sdr + %.2f events + %.2f create + %.2f update/patch + %.2f delete (%.2f×)\n",
+			x.N, minimumWrites, x.Total, x.PerRequest.SDRStatus, x.PerRequest.SDR, x.PerRequest.Events, x.PerRequest.Creates, x.PerRequest.Updates, x.PerRequest.Deletes, x.Ratio)
+	}
+	if i := r.Idle; i != nil {
+		fmt.Fprintf(w, "4\toperator writes in %.0fs idle, %d requests\t%.0f\n", i.Seconds, i.Requests, i.Writes)
+		for _, size := range sortedInts(i.ResyncWrites) {
+			fmt.Fprintf(w, "4\toperator writes after a restart (full resync) at %d\t%.0f\n", size, i.ResyncWrites[size])
+		}
+	}
+	for _, a := range r.Availability {
+		fmt.Fprintf(w, "5\tname check with %d requests: taken → Returned / free → Pending\tp50 %.0f / %.0f ms, p99 %.0f / %.0f ms\n", a.Existing, a.Taken.P50, a.Free.P50, a.Taken.P99, a.Free.P99)
+	}
+	if d := r.DNS; d != nil {
+		fmt.Fprintf(w, "6\tapproval → dig answers / DNSEndpoint → dig answers, %d names\tp50 %.0f / %.0f ms, mean %.0f / %.0f ms (ratio %.2f)\n", d.Names, d.Operator.P50, d.Floor.P50, d.Operator.Mean, d.Floor.Mean, d.Ratio)
+	}
+	for _, s := range r.Scale {
+		fmt.Fprintf(w, "7\t%d requests (%s), %d objects: peak RSS / RSS / CPU restart+settle / CPU idle\t%.0f MiB / %.0f MiB / %.1f s / %.2f s\n",
+			s.Requests, phaseSummary(s.ByPhase), s.Objects, s.PeakRSSMiB, s.RSSMiB, s.StartupCPUSec, s.IdleCPUSec)
+	}
+	w.Flush()
+	fmt.Fprintln(out)
+	w = tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "Figure\tTarget\tMeasured\tResult")
+	for _, t := range r.Targets {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Figure, t.Target, t.Value, metStr(t.Met))
+	}
+	w.Flush()
+	if r.Error != "" {
+		fmt.Fprintf(out, "\nincomplete: %s\n", r.Error)
+	}
+}
+
+func phaseSummary(m map[string]int) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
