@@ -171,7 +171,11 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	if equality.Semantic.DeepEqual(before.Status, sdr.Status) {
 		return nil
 	}
-	return r.Status().Patch(ctx, sdr, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	// Lock on the newest version this reconcile knows (its own metadata or
+	// notification writes move it): a status computed from anything older is refused.
+	base := before.DeepCopy()
+	base.ResourceVersion = sdr.ResourceVersion
+	return r.Status().Patch(ctx, sdr, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
 }
 
 func (r *SubdomainRequestReconciler) now() time.Time {

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
@@ -43,12 +44,23 @@ func (r *SubdomainRequestReconciler) notifyApplicant(ctx context.Context, sdr *h
 				continue
 			}
 		}
-		sendCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		err := sender.Send(sendCtx, msg)
-		cancel()
+		// Claim the attempt before sending: the write carries the resourceVersion this
+		// reconcile read, so a reconcile working from a stale cache (which would not
+		// see an earlier delivery) fails here and sends nothing.
 		now := metav1.NewTime(st.now)
 		rec.Attempts++
 		rec.LastAttemptAt = &now
+		rec.LastError = "sending"
+		claim := sdr.DeepCopy()
+		setNotification(&claim.Status.Notifications, rec)
+		if err := r.Status().Patch(ctx, claim, client.MergeFromWithOptions(sdr, client.MergeFromWithOptimisticLock{})); err != nil {
+			ctrl.LoggerFrom(ctx).V(1).Info("not sending: the request changed since it was read", "error", err.Error())
+			return time.Second
+		}
+		sdr.ResourceVersion = claim.ResourceVersion
+		sendCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := sender.Send(sendCtx, msg)
+		cancel()
 		if err != nil {
 			sentAll = false
 			rec.LastError = err.Error()

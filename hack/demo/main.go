@@ -31,8 +31,6 @@ const (
 	zone     = "kuduskab.go.id"
 	targetIP = "192.0.2.10"
 	request  = "dinkes"
-	// The operator's identity, as config/default's ServiceAccount would be named.
-	operatorUser = "system:serviceaccount:subdomain-operator-system:controller-manager"
 )
 
 func main() {
@@ -97,25 +95,9 @@ func run(dir string, once bool) error {
 	if err := env.BindGroup(ctx, "manager-role", "system:serviceaccounts:subdomain-operator-system"); err != nil {
 		return err
 	}
-	users := map[string][]string{
-		"admin":          {"system:masters"},
-		"pemohon-dinkes": {"opd:applicants"},
-		"budi":           {"diskominfo:kepala-dinas"},
-		"agus":           {"diskominfo:kepala-bidang-informatika"},
-		"dewi":           {"diskominfo:kepala-seksi-ti-persandian"},
-		operatorUser:     {"system:serviceaccounts", "system:serviceaccounts:subdomain-operator-system", "system:authenticated"},
-	}
-	kubeconfigs := map[string]string{}
-	for user, groups := range users {
-		kc, err := env.Kubeconfig(user, groups...)
-		if err != nil {
-			return err
-		}
-		path := filepath.Join(dir, strings.NewReplacer(":", "_").Replace(user)+".kubeconfig")
-		if err := os.WriteFile(path, kc, 0o600); err != nil {
-			return err
-		}
-		kubeconfigs[user] = path
+	kubeconfigs, err := env.WriteKubeconfigs(dir, testenv.People(testenv.OperatorUser))
+	if err != nil {
+		return err
 	}
 
 	step("Starting BIND 9 for " + zone + ", external-dns v0.21.0 and mailpit")
@@ -149,7 +131,7 @@ notification:
 `, zone, targetIP, bind.Addr, mail.SMTPPort)), 0o644); err != nil {
 		return err
 	}
-	op, err := harness.Start(dir, "operator", manager, []string{"--config=" + cfg, "--kubeconfig=" + kubeconfigs[operatorUser],
+	op, err := harness.Start(dir, "operator", manager, []string{"--config=" + cfg, "--kubeconfig=" + kubeconfigs[testenv.OperatorUser],
 		"--health-probe-bind-address=0", "--metrics-bind-address=0"})
 	if err != nil {
 		return err

@@ -216,3 +216,37 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: %q}]
 `, clusterRole, strings.ReplaceAll(group, ":", "."), clusterRole, group)
 	return e.ApplyYAML(ctx, []byte(y))
 }
+
+// OperatorUser is the operator's identity in tests and the demo: the name the API
+// server gives the ServiceAccount controller-manager in subdomain-operator-system.
+const OperatorUser = "system:serviceaccount:subdomain-operator-system:controller-manager"
+
+// People are the users of the end-to-end tests and the demo, with the groups that
+// config/officials/example-bindings.yaml binds, and the operator's own identity.
+func People(operatorUser string) map[string][]string {
+	return map[string][]string{
+		"admin":          {"system:masters"},
+		"pemohon-dinkes": {"opd:applicants"},
+		"budi":           {"diskominfo:kepala-dinas"},
+		"agus":           {"diskominfo:kepala-bidang-informatika"},
+		"dewi":           {"diskominfo:kepala-seksi-ti-persandian"},
+		operatorUser:     {"system:serviceaccounts", "system:serviceaccounts:subdomain-operator-system", "system:authenticated"},
+	}
+}
+
+// WriteKubeconfigs writes one kubeconfig per user into dir and returns their paths.
+func (e *Env) WriteKubeconfigs(dir string, users map[string][]string) (map[string]string, error) {
+	paths := map[string]string{}
+	for user, groups := range users {
+		kc, err := e.Kubeconfig(user, groups...)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, strings.NewReplacer(":", "_").Replace(user)+".kubeconfig")
+		if err := os.WriteFile(path, kc, 0o600); err != nil {
+			return nil, err
+		}
+		paths[user] = path
+	}
+	return paths, nil
+}

@@ -36,7 +36,7 @@ var (
 	workDir    string
 	kubectlBin string
 	managerBin string
-	kubeconfig = map[string]string{}
+	kubeconfig map[string]string
 )
 
 func TestDeploy(t *testing.T) {
@@ -61,20 +61,8 @@ var _ = BeforeSuite(func() {
 
 	env, err = testenv.Start(ctx)
 	Expect(err).NotTo(HaveOccurred())
-	for user, groups := range map[string][]string{
-		"admin":          {"system:masters"},
-		"pemohon-dinkes": {"opd:applicants"},
-		"budi":           {"diskominfo:kepala-dinas"},
-		"agus":           {"diskominfo:kepala-bidang-informatika"},
-		"dewi":           {"diskominfo:kepala-seksi-ti-persandian"},
-		operatorUser:     {"system:serviceaccounts", "system:serviceaccounts:" + operatorNamespace, "system:authenticated"},
-	} {
-		kc, err := env.Kubeconfig(user, groups...)
-		Expect(err).NotTo(HaveOccurred())
-		path := filepath.Join(workDir, strings.NewReplacer(":", "_").Replace(user)+".kubeconfig")
-		Expect(os.WriteFile(path, kc, 0o600)).To(Succeed())
-		kubeconfig[user] = path
-	}
+	kubeconfig, err = env.WriteKubeconfigs(workDir, testenv.People(operatorUser))
+	Expect(err).NotTo(HaveOccurred())
 })
 
 var _ = AfterSuite(func() {

@@ -48,7 +48,7 @@ var (
 	webhook     *webhookRecorder
 	metricsAddr string
 	// kubeconfigs of the people, by user name.
-	kubeconfigs = map[string]string{}
+	kubeconfigs map[string]string
 )
 
 func TestEndToEnd(t *testing.T) {
@@ -81,22 +81,9 @@ var _ = BeforeSuite(func() {
 	Expect(env.ApplyFile(ctx, filepath.Join(root, "config/rbac/role.yaml"))).To(Succeed())
 	Expect(env.BindGroup(ctx, "manager-role", "system:serviceaccounts:subdomain-operator-system")).To(Succeed())
 
-	for user, groups := range map[string][]string{
-		"pemohon-dinkes": {"opd:applicants"},
-		"budi":           {"diskominfo:kepala-dinas"},
-		"agus":           {"diskominfo:kepala-bidang-informatika"},
-		"dewi":           {"diskominfo:kepala-seksi-ti-persandian"},
-		"admin":          {"system:masters"},
-		"system:serviceaccount:subdomain-operator-system:controller-manager": {
-			"system:serviceaccounts", "system:serviceaccounts:subdomain-operator-system", "system:authenticated"},
-	} {
-		kc, err := env.Kubeconfig(user, groups...)
-		Expect(err).NotTo(HaveOccurred())
-		path := filepath.Join(workDir, strings.NewReplacer(":", "_").Replace(user)+".kubeconfig")
-		Expect(os.WriteFile(path, kc, 0o600)).To(Succeed())
-		kubeconfigs[user] = path
-	}
-	operatorKC = kubeconfigs["system:serviceaccount:subdomain-operator-system:controller-manager"]
+	kubeconfigs, err = env.WriteKubeconfigs(workDir, testenv.People(testenv.OperatorUser))
+	Expect(err).NotTo(HaveOccurred())
+	operatorKC = kubeconfigs[testenv.OperatorUser]
 
 	By("starting BIND 9 with a zone that already holds " + takenInZone)
 	bind, err = harness.StartBIND(ctx, filepath.Join(workDir, "bind"), zone, []string{takenInZone + " IN A " + takenIP})
