@@ -29,11 +29,15 @@ func (r *SubdomainRequestReconciler) notifyApplicant(ctx context.Context, sdr *h
 	}
 	var retry time.Duration
 	var failures []string
+	var lastSent time.Time
 	sentAll := true
 	for _, sender := range r.Notifiers {
 		recKey := key + "/" + sender.Channel()
 		rec := findNotification(sdr.Status.Notifications, recKey)
 		if rec.SentAt != nil {
+			if rec.SentAt.After(lastSent) {
+				lastSent = rec.SentAt.Time
+			}
 			continue
 		}
 		if rec.LastAttemptAt != nil {
@@ -69,6 +73,9 @@ func (r *SubdomainRequestReconciler) notifyApplicant(ctx context.Context, sdr *h
 			ctrl.LoggerFrom(ctx).Info("notifying the applicant failed; will retry", "channel", sender.Channel(), "event", msg.Event, "attempt", rec.Attempts, "error", err.Error())
 		} else {
 			rec.SentAt, rec.LastError = &now, ""
+			if now.After(lastSent) {
+				lastSent = now.Time
+			}
 			if r.Recorder != nil {
 				r.Recorder.Eventf(sdr, nil, corev1.EventTypeNormal, hostingv1.ReasonNotified, "Notify",
 					"told %s by %s: %s", msg.Email, sender.Channel(), msg.Event)
@@ -81,8 +88,9 @@ func (r *SubdomainRequestReconciler) notifyApplicant(ctx context.Context, sdr *h
 			now := metav1.NewTime(st.now)
 			sdr.Status.NotifiedAt = &now
 		}
+		// The recorded time, not now: an idle reconcile must write nothing.
 		setCondition(sdr, hostingv1.ConditionApplicantNotified, true, hostingv1.ReasonNotified,
-			fmt.Sprintf("the applicant was told (%s) at %s", msg.Event, st.now.UTC().Format(time.RFC3339)))
+			fmt.Sprintf("the applicant was told (%s) at %s", msg.Event, lastSent.UTC().Format(time.RFC3339)))
 		return 0
 	}
 	setCondition(sdr, hostingv1.ConditionApplicantNotified, false, hostingv1.ReasonNotificationFailed,

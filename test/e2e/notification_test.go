@@ -1,13 +1,19 @@
 package e2e
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
@@ -51,6 +57,27 @@ var _ = Describe("Telling the applicant", Ordered, func() {
 		mustKubectl("admin", "annotate", "sdr", name, "catatan=setelah-restart", "--overwrite")
 		Consistently(mailsTo(address, "sudah aktif"), "5s").Should(HaveLen(1))
 		Expect(webhook.postsFor(name)).To(HaveLen(1))
+
+		// An idle operator writes nothing: after a restart (which reconciles everything
+		// again) neither the request nor anything it provisioned changes.
+		versions := func() map[string]string {
+			out := map[string]string{"request": getSDR(name).ResourceVersion}
+			for _, list := range []client.ObjectList{&corev1.NamespaceList{}, &networkingv1.IngressList{}, &externaldnsv1.DNSEndpointList{},
+				&appsv1.DeploymentList{}, &corev1.ServiceList{}, &corev1.ResourceQuotaList{}, &corev1.ConfigMapList{}} {
+				Expect(admin.List(ctx, list, client.MatchingLabels{hostingv1.SubdomainLabel: name})).To(Succeed())
+				Expect(meta.EachListItem(list, func(o runtime.Object) error {
+					obj := o.(client.Object)
+					out[fmt.Sprintf("%T/%s", o, obj.GetName())] = obj.GetResourceVersion()
+					return nil
+				})).To(Succeed())
+			}
+			return out
+		}
+		before := versions()
+		Expect(before).To(HaveLen(8))
+		operator.Stop()
+		operator = startOperator()
+		Consistently(versions, "8s", "500ms").Should(Equal(before))
 	})
 
 	It("retries while the SMTP server is down, never holds up Ready, and delivers once it is back", func() {
