@@ -210,3 +210,9 @@ func siteURL(cfg config.Config, sdr *hostingv1.SubdomainRequest) string {
 	}
 	return "http://" + cfg.FQDN(sdr.Spec.Subdomain)
 }
+
+// DesiredObjects are everything provisioned for a request, the Namespace first, as the
+// operator would create them (the benchmark's floor creates the same objects directly).
+func DesiredObjects(cfg config.Config, sdr *hostingv1.SubdomainRequest) []client.Object {
+	return append([]client.Object{desiredNamespace(cfg, sdr)}, desiredChildren(cfg, sdr)...)
+}
