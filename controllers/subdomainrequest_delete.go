@@ -49,6 +49,10 @@ func (r *SubdomainRequestReconciler) reconcileDelete(ctx context.Context, sdr *h
 	if err != nil || wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, err
 	}
+	// The request goes, and with it the grant: the host is no longer protected.
+	if err := r.releaseGrant(ctx, sdr); err != nil {
+		return ctrl.Result{}, err
+	}
 	patch := client.MergeFrom(sdr.DeepCopy())
 	controllerutil.RemoveFinalizer(sdr, hostingv1.Finalizer)
 	if err := r.Patch(ctx, sdr, patch); err != nil {

@@ -36,15 +36,11 @@ type provisionState struct {
 // reconcileProvisioning claims the name and creates or repairs the site.
 func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (ctrl.Result, error) {
 	st.prov.started = true
-	if !controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) || sdr.Labels[hostingv1.ApprovedLabel] != "true" {
+	if !controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
 		patch := client.MergeFrom(sdr.DeepCopy())
 		controllerutil.AddFinalizer(sdr, hostingv1.Finalizer)
-		if sdr.Labels == nil {
-			sdr.Labels = map[string]string{}
-		}
-		sdr.Labels[hostingv1.ApprovedLabel] = "true"
 		if err := r.Patch(ctx, sdr, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer and approved label: %w", err)
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
 		}
 	}
 
@@ -53,6 +49,12 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 		return ctrl.Result{RequeueAfter: conflictRetry(st)}, err
 	}
 	st.prov.namespaceReady = true
+	if sdr.Status.Namespace == "" {
+		// First time through (or again after a crash before the status was written).
+		if err := r.recordGrant(ctx, sdr); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	sdr.Status.Namespace = r.Config.NamespaceFor(sdr.Spec.Subdomain)
 	sdr.Status.URL = siteURL(r.Config, sdr)
 

@@ -40,10 +40,6 @@ const (
 	// RequestLabel names the SubdomainRequest an object was provisioned for.
 	RequestLabel = "hosting.kuduskab.go.id/request"
 
-	// ApprovedLabel marks a fully approved request whose name the operator claims; the
-	// host-hijacking admission policy takes these requests as its parameters.
-	ApprovedLabel = "hosting.kuduskab.go.id/approved"
-
 	// Finalizer holds a request until its deletion policy has been carried out.
 	Finalizer = "hosting.kuduskab.go.id/finalizer"
 

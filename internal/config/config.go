@@ -49,6 +49,15 @@ type Config struct {
 	StarterImage string `json:"starterImage"`
 	// Notification configures how applicants are told.
 	Notification Notification `json:"notification"`
+	// GrantedHosts is the ConfigMap where the operator records which namespace each
+	// granted host belongs to; the host-hijacking admission policy reads it.
+	GrantedHosts ObjectRef `json:"grantedHosts"`
+}
+
+// ObjectRef names a namespaced object.
+type ObjectRef struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
 }
 
 // IngressTarget is either a list of IP addresses (A records) or a host name (CNAME).
@@ -127,6 +136,7 @@ func Default() Config {
 		},
 		DNS:          DNS{Timeout: metav1.Duration{Duration: 2 * time.Second}},
 		StarterImage: "nginxinc/nginx-unprivileged:1.27-alpine",
+		GrantedHosts: ObjectRef{Namespace: "subdomain-operator-system", Name: "granted-hosts"},
 	}
 }
 

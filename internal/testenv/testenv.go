@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -110,6 +111,11 @@ func Start(ctx context.Context) (*Env, error) {
 			_ = env.Stop()
 			return nil, fmt.Errorf("the API server does not serve %T: %v", list, lastErr)
 		}
+	}
+	// The operator's namespace holds the granted-hosts ConfigMap.
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "subdomain-operator-system"}}); err != nil {
+		_ = env.Stop()
+		return nil, fmt.Errorf("creating the operator's namespace: %w", err)
 	}
 	for _, f := range []string{"config/policies/approval-chain.yaml", "config/policies/host-hijacking.yaml", "config/officials/roles.yaml"} {
 		if err := e.ApplyFile(ctx, filepath.Join(RepoRoot(), f)); err != nil {

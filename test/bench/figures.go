@@ -2,21 +2,28 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
 
 const (
@@ -178,7 +185,7 @@ func (b *bench) figureLatency(ctx context.Context) error {
 		breakdown[k] = round(breakdown[k]/n, 2)
 	}
 	per := writes.Div(n)
-	b.res.Latency = &latencyResult{Requests: b.o.LatencyRequests, ToChildren: distOf(toChildren), ToReady: distOf(toReady),
+	b.res.Latency = &latencyResult{Requests: b.o.LatencyRequests, LoadAvg: loadAvg(), ToChildren: distOf(toChildren), ToReady: distOf(toReady),
 		WritesPerRequest: per, WritesTotal: round(per.Writes(), 2), Breakdown: breakdown}
 	return nil
 }
@@ -244,7 +251,8 @@ func (b *bench) figureDNS(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		viaOperator = append(viaOperator, at.Sub(t0))
+		opTook := at.Sub(t0)
+		viaOperator = append(viaOperator, opTook)
 
 		floorName := fmt.Sprintf("floor-dns-%02d", i)
 		ep := floorDNSEndpoint(metav1.ObjectMeta{Name: floorName, Namespace: dnsFloorNamespace, Labels: map[string]string{floorLabel: "dns"}},
@@ -258,7 +266,7 @@ func (b *bench) figureDNS(ctx context.Context) error {
 			return err
 		}
 		direct = append(direct, at2.Sub(t0))
-		logf("  %s: via operator %v, direct %v", name, at.Sub(t0).Round(time.Millisecond), at2.Sub(t0).Round(time.Millisecond))
+		logf("  %s: via operator %v, direct %v", name, opTook.Round(time.Millisecond), at2.Sub(t0).Round(time.Millisecond))
 		// Let the operator finish the request (it verifies DNS itself) before the next.
 		if err := waitFor(ctx, 2*time.Minute, 5*time.Millisecond, name+" Ready", func() (bool, string) {
 			_, ok := b.tr.reached(name, hostingv1.PhaseReady)
@@ -267,21 +275,21 @@ func (b *bench) figureDNS(ctx context.Context) error {
 			return err
 		}
 	}
-	d := &dnsResult{Names: b.o.DNSNames, Operator: distOf(viaOperator), Floor: distOf(direct)}
+	d := &dnsResult{Names: b.o.DNSNames, LoadAvg: loadAvg(), Operator: distOf(viaOperator), Floor: distOf(direct)}
 	d.Ratio, d.RatioAvg = ratio(d.Operator.P50, d.Floor.P50), ratio(d.Operator.Mean, d.Floor.Mean)
 	b.res.DNS = d
 	return nil
 }
 
-// grantedRequests counts the requests labelled approved: the parameters the
-// host-hijacking policy evaluates each Ingress write against.
+// grantedRequests counts the hosts in the granted-hosts ConfigMap: the map the
+// host-hijacking policy looks each Ingress host up in.
 func (b *bench) grantedRequests(ctx context.Context) int {
-	var list metav1.PartialObjectMetadataList
-	list.SetGroupVersionKind(hostingv1.GroupVersion.WithKind("SubdomainRequestList"))
-	if err := b.admin.List(ctx, &list, client.MatchingLabels{hostingv1.ApprovedLabel: "true"}); err != nil {
-		return -1
+	cm := &corev1.ConfigMap{}
+	ref := config.Default().GrantedHosts
+	if err := b.admin.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, cm); err != nil {
+		return 0
 	}
-	return len(list.Items)
+	return len(cm.Data)
 }
 
 // floorRun creates the ten objects of n sites directly, as the operator's identity,
@@ -289,11 +297,12 @@ func (b *bench) grantedRequests(ctx context.Context) int {
 func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, error) {
 	logf("figure 2 floor: %d sites created directly (%s)", n, tag)
 	subs := names("floor-"+tag, n)
-	res := floorResult{N: n, GrantedReqs: b.grantedRequests(ctx)}
-	c1, err := b.opCounters(ctx)
+	res := floorResult{N: n, GrantedReqs: b.grantedRequests(ctx), LoadAvg: loadAvg()}
+	s1, err := b.apiMetrics(ctx)
 	if err != nil {
 		return res, err
 	}
+	c1 := countersFrom(s1)
 	var kindNanos, kindCount [childrenPerSite]atomic.Int64
 	t0 := time.Now()
 	err = parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
@@ -320,10 +329,12 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 			last = at
 		}
 	}
-	c2, err := b.opCounters(ctx)
+	s2, err := b.apiMetrics(ctx)
 	if err != nil {
 		return res, err
 	}
+	c2 := countersFrom(s2)
+	res.ServerMeanMs = serverLatency(s1, s2)
 	res.Sec = round(last.Sub(t0).Seconds(), 2)
 	res.Writes = c2.Sub(c1).Writes()
 	res.WritesPerS = round(res.Writes/res.Sec, 0)
@@ -333,12 +344,21 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 			res.KindMeanMs[gvk.Kind] = round(float64(kindNanos[k].Load())/float64(c)/1e6, 2)
 		}
 	}
-	logf("  floor %s: %.2fs (%.0f writes/s); mean create ms by kind %v", tag, res.Sec, res.WritesPerS, res.KindMeanMs)
-	// The operator caches every Ingress and DNSEndpoint in the cluster (their hosts
-	// decide whether a name is free): remove the floor's so that they do not weigh on
-	// its memory later. The other floor objects lack the request label and stay out
-	// of its cache.
-	err = parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
+	logf("  floor %s: %.2fs (%.0f writes/s), %d granted requests; server mean ms: Ingress %.0f, Service %.0f, ConfigMap %.0f",
+		tag, res.Sec, res.WritesPerS, res.GrantedReqs, res.ServerMeanMs["POST ingresses"], res.ServerMeanMs["POST services"], res.ServerMeanMs["POST configmaps"])
+	return res, nil
+}
+
+// removeFloorHosts deletes the Ingresses and DNSEndpoints of the floor runs: the
+// operator caches every Ingress and DNSEndpoint in the cluster (their hosts decide
+// whether a name is free), and the floor's should not weigh on its memory later. The
+// floor's other objects lack the request label and stay out of its cache.
+func (b *bench) removeFloorHosts(ctx context.Context, n int, tags ...string) error {
+	var subs []string
+	for _, tag := range tags {
+		subs = append(subs, names(fmt.Sprintf("floor-%s%d", tag, n), n)...)
+	}
+	return parallel(ctx, len(subs), b.o.Workers, func(ctx context.Context, i int) error {
 		ns := b.platform.NamespaceFor(subs[i])
 		for _, obj := range []client.Object{&networkingv1.Ingress{}, &externaldnsv1.DNSEndpoint{}} {
 			obj.SetNamespace(ns)
@@ -349,15 +369,14 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 		}
 		return nil
 	})
-	return res, err
 }
 
 // Figures 2 and 3: N requests approved by the first two officials, then all N
 // approved by the Kepala Seksi at once; time until every site exists and is Ready,
 // and the operator's writes meanwhile.
-func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult) error {
-	logf("figures 2 and 3: N=%d requests approved at once", n)
-	list := names(fmt.Sprintf("t%d", n), n)
+func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, prefix string, policy bool) error {
+	logf("figures 2 and 3: N=%d requests approved at once (host-hijacking policy %v)", n, policy)
+	list := names(prefix, n)
 	c0, err := b.opCounters(ctx)
 	if err != nil {
 		return err
@@ -397,10 +416,11 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult) 
 		return err
 	}
 	var lastChild, lastReady time.Time
-	var perRequest []time.Duration
+	var perRequest, toNamespace, nsToChildren, childrenToReady []time.Duration
 	for i, s := range list {
 		c, _ := b.tr.childrenDone(s)
 		r, _ := b.tr.reached(s, hostingv1.PhaseReady)
+		ns, _ := b.tr.childSeen(s, "Namespace", "", b.platform.NamespaceFor(s))
 		if c.After(lastChild) {
 			lastChild = c
 		}
@@ -408,6 +428,9 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult) 
 			lastReady = r
 		}
 		perRequest = append(perRequest, r.Sub(sentAt[i]))
+		toNamespace = append(toNamespace, ns.Sub(sentAt[i]))
+		nsToChildren = append(nsToChildren, c.Sub(ns))
+		childrenToReady = append(childrenToReady, r.Sub(c))
 	}
 	c2, s2, err := b.settle(ctx, 3*time.Second, 5*time.Minute)
 	if err != nil {
@@ -416,25 +439,23 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult) 
 	p2 := b.opProc()
 	m2, _, _ := b.scrapeOperator(ctx)
 
-	tp := throughputResult{N: n, Floor: floor, ApprovalsSec: round(approvals.Seconds(), 2),
+	tp := throughputResult{N: n, HostHijackingPolicy: policy, GrantedBefore: floor.GrantedReqs, GrantedAfter: b.grantedRequests(ctx), Floor: floor, ApprovalsSec: round(approvals.Seconds(), 2),
 		ChildrenSec: round(lastChild.Sub(t0).Seconds(), 2), ReadySec: round(lastReady.Sub(t0).Seconds(), 2),
-		PerRequest: distOf(perRequest), OperatorCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2), OperatorPeakMiB: round(p2.PeakRSSMiB, 1),
-		OperatorMetrics: map[string]float64{}}
+		PerRequest: distOf(perRequest), Stages: map[string]dist{"approvalToNamespace": distOf(toNamespace),
+			"namespaceToLastChild": distOf(nsToChildren), "lastChildToReady": distOf(childrenToReady)},
+		ServerMeanMs: serverLatency(s1, s2), OperatorCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2), OperatorPeakMiB: round(p2.PeakRSSMiB, 1),
+		OperatorMetrics: operatorMeans(m1, m2)}
 	tp.SitesPerSec = round(float64(n)/tp.ReadySec, 1)
+	tp.LoadAvg = loadAvg()
 	tp.RatioChildren, tp.RatioReady = ratio(tp.ChildrenSec, floor.Sec), ratio(tp.ReadySec, floor.Sec)
-	for k, v := range m2 {
-		if d := v - m1[k]; d != 0 && k != "go_memstats_heap_inuse_bytes" && k != "go_memstats_heap_alloc_bytes" && k != "process_resident_memory_bytes" {
-			tp.OperatorMetrics[k] = d
-		}
-	}
 	b.res.Throughput = append(b.res.Throughput, tp)
 
 	per := c2.Sub(c1).Div(float64(n))
-	wr := writesResult{N: n, PerRequest: per, Total: round(per.Writes(), 2), Minimum: minimumWrites,
+	wr := writesResult{N: n, HostHijackingPolicy: policy, PerRequest: per, Total: round(per.Writes(), 2), Minimum: minimumWrites,
 		Ratio: round(per.Writes()/minimumWrites, 2), Lifecycle: round(c2.Sub(c0).Writes()/float64(n), 2),
 		Breakdown: writeBreakdown(s1, s2)}
 	b.res.Writes = append(b.res.Writes, wr)
-	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor %.2fs: ratio %.2f); %.2f writes/request %+v",
+	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor %.2fs, ratio %.2f); %.2f writes/request %+v",
 		n, approvals.Round(time.Millisecond), tp.ChildrenSec, tp.ReadySec, floor.Sec, tp.RatioReady, wr.Total, per)
 	return nil
 }
@@ -518,7 +539,7 @@ func (b *bench) figureAvailability(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a := availabilityResult{Existing: total, ExistingReady: byPhase[hostingv1.PhaseReady], Taken: distOf(taken), Free: distOf(free),
+	a := availabilityResult{LoadAvg: loadAvg(), Existing: total, ExistingReady: byPhase[hostingv1.PhaseReady], Taken: distOf(taken), Free: distOf(free),
 		WritesPerProbe: c2.Sub(c1).Div(float64(2 * b.o.Probes))}
 	b.res.Availability = append(b.res.Availability, a)
 	logf("  taken p50 %.0f ms p99 %.0f ms; free p50 %.0f ms p99 %.0f ms; %.2f writes per probe",
@@ -543,6 +564,13 @@ func (b *bench) topUp(ctx context.Context, size int, mode string) (topUpResult, 
 		return res, nil
 	}
 	res.added = size - total
+	if mode == "auto" {
+		mode = "ready"
+		if res.added > b.o.ScaleReadyMax {
+			mode = "pending"
+		}
+	}
+	res.mode = mode
 	list := names(fmt.Sprintf("s%d", size), res.added)
 	logf("adding %d %s requests to reach %d", res.added, mode, size)
 	p1 := b.opProc()
@@ -600,14 +628,17 @@ func (b *bench) topUp(ctx context.Context, size int, mode string) (topUpResult, 
 // read its peak memory and CPU time; then ask it for names.
 func (b *bench) figureScale(ctx context.Context, size int) error {
 	logf("figure 7: %d requests", size)
-	if err := b.startOperator(ctx, fmt.Sprintf("fill-%d", size), false); err != nil {
-		return err
+	var fill topUpResult
+	if total, _ := b.tr.census(); total < size {
+		if err := b.startOperator(ctx, fmt.Sprintf("fill-%d", size), false); err != nil {
+			return err
+		}
+		var err error
+		if fill, err = b.topUp(ctx, size, b.o.ScaleMode); err != nil {
+			return err
+		}
+		b.stopOperator()
 	}
-	fill, err := b.topUp(ctx, size, b.o.ScaleMode)
-	if err != nil {
-		return err
-	}
-	b.stopOperator()
 
 	c1, err := b.opCounters(ctx)
 	if err != nil {
@@ -633,7 +664,7 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	}
 	p2 := b.opProc()
 	total, byPhase := b.tr.census()
-	s := scaleResult{Size: size, Requests: total, ByPhase: map[string]int{}, Objects: b.tr.childObjects(),
+	s := scaleResult{Size: size, LoadAvg: loadAvg(), Requests: total, ByPhase: map[string]int{}, Objects: b.tr.childObjects("floor-"),
 		TopUpAdded: fill.added, TopUpMode: fill.mode, TopUpSec: fill.sec, TopUpPeakMiB: fill.peakMiB, TopUpCPUSec: fill.cpuSec,
 		StartupSec: round(startup.Seconds(), 1), StartupCPUSec: round(p1.CPUSeconds, 2), IdleCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2),
 		PeakRSSMiB: round(p2.PeakRSSMiB, 1), RSSMiB: round(p2.RSSMiB, 1),
@@ -658,7 +689,103 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	if err := b.figureAvailability(ctx); err != nil {
 		return err
 	}
+	b.stopOperator()
+	if fp, err := b.cacheFootprint(ctx); err == nil {
+		s.Footprint = &fp
+	} else {
+		logf("  measuring the cached objects: %v", err)
+	}
 	b.res.Scale = append(b.res.Scale, s)
 	b.stopOperator()
 	return nil
+}
+
+// hijackBinding binds the host-hijacking admission policy of config/policies.
+const hijackBinding = "ingress-host-hijacking.hosting.kuduskab.go.id"
+
+// hijackPolicyActive asks the API server, by a dry-run, whether an Ingress elsewhere
+// claiming a granted host is refused.
+func (b *bench) hijackPolicyActive(ctx context.Context) (bool, error) {
+	host := b.takenSubdomain + "." + zone
+	ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{GenerateName: "hijack-probe-", Namespace: "default"},
+		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{
+			HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: ptrTo(networkingv1.PathTypePrefix),
+				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "x", Port: networkingv1.ServiceBackendPort{Number: 80}}}}}}}}}},
+	}
+	err := b.admin.Create(ctx, ing, client.DryRunAll)
+	switch {
+	case err == nil:
+		return false, nil
+	case apierrors.IsForbidden(err), apierrors.IsInvalid(err):
+		return true, nil
+	default:
+		return false, err
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// setHijackPolicy removes or restores (from config/policies) the host-hijacking
+// policy's binding in the benchmark's own control plane, and waits until the API
+// server acts accordingly.
+func (b *bench) setHijackPolicy(ctx context.Context, on bool) error {
+	if on {
+		if err := b.env.ApplyFile(ctx, filepath.Join(testenv.RepoRoot(), "config/policies/host-hijacking.yaml")); err != nil {
+			return err
+		}
+	} else {
+		binding := &admissionv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: hijackBinding}}
+		if err := b.admin.Delete(ctx, binding); err != nil {
+			return err
+		}
+	}
+	return waitFor(ctx, time.Minute, 200*time.Millisecond, fmt.Sprintf("host-hijacking policy active=%v", on), func() (bool, string) {
+		active, err := b.hijackPolicyActive(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		return active == on, fmt.Sprintf("active=%v", active)
+	})
+}
+
+// cacheFootprint lists, as JSON, what the operator's cache holds (every request,
+// every Ingress and DNSEndpoint, and the labelled objects of the other kinds) and how
+// much of it is managedFields: a proxy for what its memory is spent on.
+func (b *bench) cacheFootprint(ctx context.Context) (footprint, error) {
+	fp := footprint{ByKind: map[string]kindFootprint{}}
+	kinds := append([]schema.GroupVersionKind{hostingv1.GroupVersion.WithKind("SubdomainRequest")}, childKinds...)
+	for _, gvk := range kinds {
+		var opts []client.ListOption
+		switch gvk.Kind {
+		case "SubdomainRequest", "Ingress", "DNSEndpoint":
+		default:
+			opts = append(opts, client.HasLabels{hostingv1.RequestLabel})
+		}
+		var k kindFootprint
+		cont := ""
+		for {
+			list := &unstructured.UnstructuredList{}
+			list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+			if err := b.admin.List(ctx, list, append(opts, client.Limit(500), client.Continue(cont))...); err != nil {
+				return fp, err
+			}
+			for i := range list.Items {
+				item := &list.Items[i]
+				all, _ := json.Marshal(item.Object)
+				mf, _ := json.Marshal(item.GetManagedFields())
+				k.Objects++
+				k.JSONBytes += len(all)
+				k.ManagedFieldsBytes += len(mf)
+			}
+			if cont = list.GetContinue(); cont == "" {
+				break
+			}
+		}
+		fp.ByKind[gvk.Kind] = k
+		fp.Objects += k.Objects
+		fp.JSONMiB += float64(k.JSONBytes) / (1 << 20)
+		fp.ManagedFieldsMiB += float64(k.ManagedFieldsBytes) / (1 << 20)
+	}
+	fp.JSONMiB, fp.ManagedFieldsMiB = round(fp.JSONMiB, 1), round(fp.ManagedFieldsMiB, 1)
+	return fp, nil
 }
