@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,6 +32,8 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
@@ -54,6 +57,7 @@ type options struct {
 	QPS             int           `json:"kubeAPIQPS"`
 	Burst           int           `json:"kubeAPIBurst"`
 	ScaleMode       string        `json:"scaleMode"`
+	ScaleReadyMax   int           `json:"scaleReadyMax"`
 	Out             string        `json:"-"`
 	Keep            bool          `json:"-"`
 }
@@ -65,19 +69,30 @@ func parseFlags() (options, error) {
 	flag.DurationVar(&o.Idle, "idle", 60*time.Second, "Figure 4: idle window after everything is Ready (and after each restart).")
 	flag.StringVar(&scale, "scale", "1000,10000", "Figures 5 and 7: total requests in the cluster to measure at (comma list).")
 	flag.IntVar(&o.DNSNames, "dns-names", 20, "Figure 6: names published through the operator and, as floor, directly.")
-	flag.BoolVar(&o.Quick, "quick", false, "Small sizes for a smoke run (overrides the sizes above).")
+	flag.BoolVar(&o.Quick, "quick", false, "Small sizes for a smoke run (for the size flags not given explicitly).")
 	flag.IntVar(&o.LatencyRequests, "latency-requests", 50, "Figure 1: requests approved one at a time on an idle system.")
 	flag.IntVar(&o.Probes, "probes", 20, "Figure 5: new requests per kind (taken name, free name) at each size.")
 	flag.IntVar(&o.Workers, "workers", 16, "Operator --workers, and the floor's and the benchmark's parallel writers.")
 	flag.IntVar(&o.QPS, "kube-api-qps", 1000, "Operator --kube-api-qps.")
 	flag.IntVar(&o.Burst, "kube-api-burst", 2000, "Operator --kube-api-burst.")
-	flag.StringVar(&o.ScaleMode, "scale-mode", "ready", "Figure 7: requests added to reach a -scale size are 'ready' (approved and provisioned, 10 objects each) or 'pending' (filed, waiting for the Kepala Dinas).")
+	flag.StringVar(&o.ScaleMode, "scale-mode", "auto", "Figure 7: requests added to reach a -scale size are 'ready' (approved and provisioned, 10 objects each), 'pending' (filed, waiting for the Kepala Dinas), or 'auto': ready when at most -scale-ready-max are added, else pending.")
+	flag.IntVar(&o.ScaleReadyMax, "scale-ready-max", 2000, "With -scale-mode=auto, the most requests added as ready at one size.")
 	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")
 	flag.BoolVar(&o.Keep, "keep", false, "Keep the work directory (logs of every process) even on success.")
 	flag.Parse()
 	if o.Quick {
-		n, scale = "20,60", "150,400"
-		o.Idle, o.DNSNames, o.LatencyRequests, o.Probes = 10*time.Second, 3, 5, 5
+		// Small sizes, unless a flag was given explicitly.
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		quick := map[string]func(){
+			"n": func() { n = "20,60" }, "scale": func() { scale = "150,400" }, "idle": func() { o.Idle = 10 * time.Second },
+			"dns-names": func() { o.DNSNames = 3 }, "latency-requests": func() { o.LatencyRequests = 5 }, "probes": func() { o.Probes = 5 },
+		}
+		for name, apply := range quick {
+			if !set[name] {
+				apply()
+			}
+		}
 	}
 	var err error
 	if o.N, err = intList(n); err != nil {
@@ -86,8 +101,8 @@ func parseFlags() (options, error) {
 	if o.Scale, err = intList(scale); err != nil {
 		return o, fmt.Errorf("-scale: %w", err)
 	}
-	if o.ScaleMode != "ready" && o.ScaleMode != "pending" {
-		return o, fmt.Errorf("-scale-mode must be ready or pending")
+	if o.ScaleMode != "ready" && o.ScaleMode != "pending" && o.ScaleMode != "auto" {
+		return o, fmt.Errorf("-scale-mode must be ready, pending or auto")
 	}
 	return o, nil
 }
@@ -116,6 +131,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	// The benchmark's own watches use controller-runtime; their logs are not wanted.
+	ctrllog.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	b := &bench{o: o}
@@ -225,14 +242,6 @@ func (b *bench) run(ctx context.Context) error {
 
 	// Phase B: no DNS verification, so that external-dns's cadence does not dominate.
 	logf("phase B: the operator without DNS verification")
-	floors := map[int]floorResult{}
-	for _, n := range b.o.N {
-		f, err := b.floorRun(ctx, n, fmt.Sprintf("b%d", n))
-		if err != nil {
-			return fmt.Errorf("figure 2 floor N=%d: %w", n, err)
-		}
-		floors[n] = f
-	}
 	if err := b.startOperator(ctx, "nodns", false); err != nil {
 		return err
 	}
@@ -242,33 +251,51 @@ func (b *bench) run(ctx context.Context) error {
 	if err := b.figureAvailability(ctx); err != nil {
 		return fmt.Errorf("figure 5 at 100: %w", err)
 	}
-	for _, n := range b.o.N {
-		if err := b.figureThroughput(ctx, n, floors[n]); err != nil {
-			return fmt.Errorf("figures 2 and 3 N=%d: %w", n, err)
-		}
+	// Figures 2 and 3 as installed: the floor right before the operator's batch (the
+	// machine is shared, so the two run back to back). The operator runs during the
+	// floor but has nothing to do: the floor's objects carry no request label.
+	if err := b.throughputPairs(ctx, true); err != nil {
+		return err
 	}
 	if err := b.figureIdle(ctx); err != nil {
 		return fmt.Errorf("figure 4: %w", err)
 	}
 	b.stopOperator()
-	// The floor again, now that the cluster holds every granted request: the
-	// host-hijacking admission policy evaluates each Ingress against all of them.
-	maxN := b.o.N[len(b.o.N)-1]
-	after, err := b.floorRun(ctx, maxN, fmt.Sprintf("a%d", maxN))
-	if err != nil {
-		return fmt.Errorf("figure 2 floor after, N=%d: %w", maxN, err)
-	}
-	for i := range b.res.Throughput {
-		if b.res.Throughput[i].N == maxN {
-			b.res.Throughput[i].FloorAfter = &after
+	measured := map[int]bool{}
+	total, _ := b.tr.census()
+	for _, size := range b.o.Scale {
+		if size <= total {
+			if err := b.figureScale(ctx, size); err != nil {
+				return fmt.Errorf("figure 7 at %d: %w", size, err)
+			}
+			measured[size] = true
 		}
 	}
+	// The same pairs with the host-hijacking admission policy's binding removed (in
+	// this control plane only, restored right after): its cost per Ingress write grows
+	// with the number of granted requests, and without it the pairs show the
+	// operator's own overhead over the machine's limit.
+	if err := b.startOperator(ctx, "nodns-nopolicy", false); err != nil {
+		return err
+	}
+	if err := b.setHijackPolicy(ctx, false); err != nil {
+		return err
+	}
+	if err := b.throughputPairs(ctx, false); err != nil {
+		return err
+	}
+	if err := b.setHijackPolicy(ctx, true); err != nil {
+		return err
+	}
+	b.stopOperator()
 
-	// Figures 7 and 5 at each size: fill the cluster up, ask for names, restart the
-	// operator on it (a full resync) and measure its memory and CPU.
+	// Figures 7 and 5 at the larger sizes: fill the cluster up, restart the operator on
+	// it (a full resync) and measure its memory and CPU, then ask it for names.
 	for _, size := range b.o.Scale {
-		if err := b.figureScale(ctx, size); err != nil {
-			return fmt.Errorf("figure 7 at %d: %w", size, err)
+		if !measured[size] {
+			if err := b.figureScale(ctx, size); err != nil {
+				return fmt.Errorf("figure 7 at %d: %w", size, err)
+			}
 		}
 	}
 	return nil
@@ -276,6 +303,27 @@ func (b *bench) run(ctx context.Context) error {
 
 // setup starts the control plane, the people, the operator's identity and the
 // benchmark's own watch, and builds the operator.
+// throughputPairs runs, for each -n, the floor and then the operator's batch.
+func (b *bench) throughputPairs(ctx context.Context, policy bool) error {
+	tag, prefix := "b", "t"
+	if !policy {
+		tag, prefix = "p", "u"
+	}
+	for _, n := range b.o.N {
+		floor, err := b.floorRun(ctx, n, fmt.Sprintf("%s%d", tag, n))
+		if err != nil {
+			return fmt.Errorf("figure 2 floor N=%d (host-hijacking policy %v): %w", n, policy, err)
+		}
+		if err := b.figureThroughput(ctx, n, floor, fmt.Sprintf("%s%d", prefix, n), policy); err != nil {
+			return fmt.Errorf("figures 2 and 3 N=%d (host-hijacking policy %v): %w", n, policy, err)
+		}
+		if err := b.removeFloorHosts(ctx, n, tag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (b *bench) setup(ctx context.Context) error {
 	root := testenv.RepoRoot()
 	logf("building the operator binary")
@@ -516,11 +564,16 @@ func (b *bench) settle(ctx context.Context, quiet, limit time.Duration) (opCount
 }
 
 // scrapeOperator reads the operator's own metrics endpoint (controller-runtime's
-// reconcile and workqueue counters, client-go's request counters).
+// reconcile and workqueue figures, client-go's request figures), summed by the
+// labels that matter here.
 func (b *bench) scrapeOperator(ctx context.Context) (map[string]float64, time.Duration, error) {
 	start := time.Now()
 	s, err := scrapeText(ctx, http.DefaultClient, b.op.metrics, "controller_runtime_reconcile_total",
-		"rest_client_requests_total", "go_memstats_heap_inuse_bytes", "go_memstats_heap_alloc_bytes", "process_resident_memory_bytes")
+		"controller_runtime_reconcile_time_seconds_sum", "controller_runtime_reconcile_time_seconds_count",
+		"workqueue_queue_duration_seconds_sum", "workqueue_queue_duration_seconds_count",
+		"rest_client_requests_total", "rest_client_request_duration_seconds_sum", "rest_client_request_duration_seconds_count",
+		"rest_client_rate_limiter_duration_seconds_sum", "rest_client_rate_limiter_duration_seconds_count",
+		"go_memstats_heap_inuse_bytes", "process_resident_memory_bytes")
 	took := time.Since(start)
 	if err != nil {
 		return nil, took, err
@@ -528,15 +581,41 @@ func (b *bench) scrapeOperator(ctx context.Context) (map[string]float64, time.Du
 	out := map[string]float64{}
 	for _, x := range s {
 		key := x.name
-		switch x.name {
-		case "controller_runtime_reconcile_total":
+		switch {
+		case x.name == "controller_runtime_reconcile_total":
 			key += "{result=" + x.labels["result"] + "}"
-		case "rest_client_requests_total":
+		case x.name == "rest_client_requests_total":
 			key += "{method=" + x.labels["method"] + ",code=" + x.labels["code"] + "}"
+		case strings.HasPrefix(x.name, "rest_client_request_duration"):
+			key += "{verb=" + x.labels["verb"] + "}"
+		case strings.HasPrefix(x.name, "workqueue_"):
+			if x.labels["name"] != "subdomainrequest" {
+				continue
+			}
 		}
 		out[key] += x.value
 	}
 	return out, took, nil
+}
+
+// operatorMeans turns the deltas of the operator's _sum/_count pairs into mean
+// milliseconds, and keeps the counters.
+func operatorMeans(before, after map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range after {
+		d := v - before[k]
+		switch {
+		case strings.Contains(k, "_sum"):
+			count := after[strings.Replace(k, "_sum", "_count", 1)] - before[strings.Replace(k, "_sum", "_count", 1)]
+			if count > 0 {
+				out[strings.Replace(k, "_seconds_sum", "_mean_ms", 1)] = round(d/count*1000, 1)
+			}
+		case strings.Contains(k, "_count"), strings.HasPrefix(k, "go_memstats"), strings.HasPrefix(k, "process_"):
+		case d != 0:
+			out[k] = d
+		}
+	}
+	return out
 }
 
 func describeMachine() machine {

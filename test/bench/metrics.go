@@ -228,7 +228,9 @@ func (c opCounters) Div(n float64) opCounters {
 
 func (b *bench) apiMetrics(ctx context.Context) ([]sample, error) {
 	return scrapeText(ctx, b.adminHTTP, strings.TrimSuffix(b.env.Config.Host, "/")+"/metrics",
-		"apiserver_flowcontrol_dispatched_requests_total", "apiserver_request_total")
+		"apiserver_flowcontrol_dispatched_requests_total", "apiserver_request_total",
+		"apiserver_request_duration_seconds_sum", "apiserver_request_duration_seconds_count",
+		"apiserver_flowcontrol_request_wait_duration_seconds_sum", "apiserver_flowcontrol_request_wait_duration_seconds_count")
 }
 
 func countersFrom(samples []sample) opCounters {
@@ -358,4 +360,53 @@ func readProc(pid int) (procStats, error) {
 	stime, _ := strconv.ParseFloat(f[12], 64)
 	p.CPUSeconds = (utime + stime) / 100
 	return p, nil
+}
+
+// serverLatency is the API server's own mean time per write request, by verb and
+// resource, between two scrapes (admission included), and the operator's mean wait
+// in the priority-and-fairness queues.
+func serverLatency(before, after []sample) map[string]float64 {
+	type acc struct{ sum, count float64 }
+	collect := func(samples []sample, sign float64, m map[string]*acc) {
+		for _, s := range samples {
+			var key string
+			switch s.name {
+			case "apiserver_request_duration_seconds_sum", "apiserver_request_duration_seconds_count":
+				if !isWriteVerb(s.labels["verb"]) || s.labels["resource"] == "leases" {
+					continue
+				}
+				key = s.labels["verb"] + " " + s.labels["resource"]
+				if s.labels["subresource"] != "" {
+					key += "/" + s.labels["subresource"]
+				}
+			case "apiserver_flowcontrol_request_wait_duration_seconds_sum", "apiserver_flowcontrol_request_wait_duration_seconds_count":
+				if !strings.HasPrefix(s.labels["flow_schema"], "bench-operator") {
+					continue
+				}
+				key = "APF queue wait (operator identity)"
+			default:
+				continue
+			}
+			a := m[key]
+			if a == nil {
+				a = &acc{}
+				m[key] = a
+			}
+			if strings.HasSuffix(s.name, "_sum") {
+				a.sum += sign * s.value
+			} else {
+				a.count += sign * s.value
+			}
+		}
+	}
+	m := map[string]*acc{}
+	collect(after, 1, m)
+	collect(before, -1, m)
+	out := map[string]float64{}
+	for k, a := range m {
+		if a.count > 0 {
+			out[k] = round(a.sum/a.count*1000, 1)
+		}
+	}
+	return out
 }

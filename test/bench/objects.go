@@ -3,16 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"html"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,6 +13,7 @@ import (
 	"sigs.k8s.io/external-dns/endpoint"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 )
 
@@ -89,101 +83,27 @@ func sdrRef(name string) *hostingv1.SubdomainRequest {
 	return &hostingv1.SubdomainRequest{ObjectMeta: metav1.ObjectMeta{Name: name}}
 }
 
-// floorSite returns the ten objects the operator creates for a site, built the same
-// way as controllers/subdomainrequest_children.go does (same specs, same number of
-// labels, an owner reference), for the floor: created directly, without the operator.
+// floorSite returns the ten objects the operator creates for a site, built by the
+// operator's own code (controllers.DesiredObjects), for the floor: created directly,
+// without the operator. The request label is swapped for the floor's label so that
+// the operator's label-filtered cache never holds them.
 func floorSite(cfg config.Config, subdomain, tag string) []client.Object {
-	ns := cfg.NamespaceFor(subdomain)
-	meta := func(namespace, name string) metav1.ObjectMeta {
-		return metav1.ObjectMeta{Name: name, Namespace: namespace,
-			Labels: map[string]string{hostingv1.SubdomainLabel: subdomain, floorLabel: tag, "app.kubernetes.io/managed-by": "subdomain-operator"},
-			OwnerReferences: []metav1.OwnerReference{{
-				APIVersion: hostingv1.GroupVersion.String(), Kind: "SubdomainRequest", Name: subdomain,
-				UID: uuid.NewUUID(), Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
-			}},
+	sdr := newRequest(subdomain, subdomain)
+	sdr.UID = uuid.NewUUID()
+	objs := controllers.DesiredObjects(cfg, sdr)
+	for _, o := range objs {
+		labels := map[string]string{floorLabel: tag}
+		for k, v := range o.GetLabels() {
+			if k != hostingv1.RequestLabel {
+				labels[k] = v
+			}
 		}
+		o.SetLabels(labels)
 	}
-	plan := cfg.Plans[hostingv1.PlanSmall]
-	canonical := func(q resource.Quantity) resource.Quantity { return resource.MustParse(q.String()) }
-	site := map[string]string{"app.kubernetes.io/name": "web"}
-	fqdn := cfg.FQDN(subdomain)
-
-	namespace := &corev1.Namespace{ObjectMeta: meta("", ns)}
-	namespace.Annotations = map[string]string{"hosting.kuduskab.go.id/unit": "Dinas Uji " + subdomain}
-
-	quota := &corev1.ResourceQuota{ObjectMeta: meta(ns, "plan"), Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{
-		corev1.ResourceRequestsCPU: canonical(plan.CPU), corev1.ResourceLimitsCPU: canonical(plan.CPU),
-		corev1.ResourceRequestsMemory: canonical(plan.Memory), corev1.ResourceLimitsMemory: canonical(plan.Memory),
-		corev1.ResourceRequestsStorage: canonical(plan.Storage), corev1.ResourcePods: *resource.NewQuantity(plan.Pods, resource.DecimalSI),
-	}}}
-	limits := &corev1.LimitRange{ObjectMeta: meta(ns, "defaults"), Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{{
-		Type:           corev1.LimitTypeContainer,
-		Default:        corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("256Mi")},
-		DefaultRequest: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
-	}}}}
-	netpol := &networkingv1.NetworkPolicy{ObjectMeta: meta(ns, "allow-ingress-and-namespace"), Spec: networkingv1.NetworkPolicySpec{
-		PodSelector: metav1.LabelSelector{},
-		PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-		Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{
-			{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": cfg.IngressNamespace}}},
-			{PodSelector: &metav1.LabelSelector{}},
-		}}},
-	}}
-	binding := &rbacv1.RoleBinding{ObjectMeta: meta(ns, "site-editors"),
-		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "edit"},
-		Subjects: []rbacv1.Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "Group", Name: "opd:bench"}}}
-	cm := &corev1.ConfigMap{ObjectMeta: meta(ns, "starter-site")}
-	cm.Annotations = map[string]string{"hosting.kuduskab.go.id/starter-site": "true"}
-	cm.Data = map[string]string{"index.html": fmt.Sprintf(`<!doctype html>
-<html lang="id">
-<head><meta charset="utf-8"><title>%[1]s</title></head>
-<body>
-<h1>%[1]s</h1>
-<p>Situs web %[2]s sedang disiapkan.</p>
-<p>Subdomain ini disediakan oleh Dinas Komunikasi dan Informatika Kabupaten Kudus.</p>
-</body>
-</html>
-`, html.EscapeString("Dinas Uji "+subdomain), html.EscapeString(fqdn))}
-	deploy := &appsv1.Deployment{ObjectMeta: meta(ns, "web")}
-	deploy.Annotations = map[string]string{"hosting.kuduskab.go.id/starter-site": "true"}
-	deploy.Spec = appsv1.DeploymentSpec{
-		Replicas: ptr.To[int32](1),
-		Selector: &metav1.LabelSelector{MatchLabels: site},
-		Template: corev1.PodTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Labels: site},
-			Spec: corev1.PodSpec{
-				SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true)},
-				Containers: []corev1.Container{{
-					Name: "web", Image: cfg.StarterImage,
-					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}},
-					SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false),
-						Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
-					VolumeMounts: []corev1.VolumeMount{{Name: "content", MountPath: "/usr/share/nginx/html", ReadOnly: true}},
-				}},
-				Volumes: []corev1.Volume{{Name: "content", VolumeSource: corev1.VolumeSource{
-					ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "starter-site"}}}}},
-			},
-		},
-	}
-	svc := &corev1.Service{ObjectMeta: meta(ns, "web"), Spec: corev1.ServiceSpec{
-		Selector: site,
-		Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
-	}}
-	ing := &networkingv1.Ingress{ObjectMeta: meta(ns, "web")}
-	ing.Annotations = map[string]string{"cert-manager.io/cluster-issuer": cfg.ClusterIssuer}
-	ing.Spec = networkingv1.IngressSpec{
-		IngressClassName: ptr.To(cfg.IngressClassName),
-		TLS:              []networkingv1.IngressTLS{{Hosts: []string{fqdn}, SecretName: "web-tls"}},
-		Rules: []networkingv1.IngressRule{{Host: fqdn, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
-			Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: ptr.To(networkingv1.PathTypePrefix),
-				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Name: "http"}}}}},
-		}}}},
-	}
-	dnsEndpoint := floorDNSEndpoint(meta(ns, "web"), fqdn, cfg.RecordTTL)
-	return []client.Object{namespace, quota, limits, netpol, binding, cm, deploy, svc, ing, dnsEndpoint}
+	return objs
 }
 
-// floorDNSEndpoint is the DNSEndpoint the operator makes for a name.
+// floorDNSEndpoint is a DNSEndpoint like the operator's, for warming external-dns up.
 func floorDNSEndpoint(meta metav1.ObjectMeta, fqdn string, ttl int64) *externaldnsv1.DNSEndpoint {
 	return &externaldnsv1.DNSEndpoint{ObjectMeta: meta, Spec: externaldnsv1.DNSEndpointSpec{Endpoints: []*endpoint.Endpoint{{
 		DNSName: fqdn, RecordTTL: endpoint.TTL(ttl), RecordType: endpoint.RecordTypeA, Targets: endpoint.Targets{targetIP},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -199,12 +200,16 @@ func (t *tracker) census() (total int, byPhase map[hostingv1.Phase]int) {
 	return total, byPhase
 }
 
-func (t *tracker) childObjects() int {
+// childObjects counts the labelled objects seen, except those of subdomains with
+// the given prefix.
+func (t *tracker) childObjects(exceptPrefix string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
-	for _, seen := range t.children {
-		n += len(seen)
+	for sub, seen := range t.children {
+		if !strings.HasPrefix(sub, exceptPrefix) {
+			n += len(seen)
+		}
 	}
 	return n
 }
@@ -248,4 +253,12 @@ func waitAll(ctx context.Context, timeout time.Duration, what string, names []st
 		}
 		return false, fmt.Sprintf("%d of %d not yet, e.g. %s", len(pending), len(names), pending[0])
 	})
+}
+
+// childSeen returns when one object of a subdomain was first seen.
+func (t *tracker) childSeen(sub, kind, namespace, name string) (time.Time, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at, ok := t.children[sub][kind+"/"+namespace+"/"+name]
+	return at, ok
 }
