@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -217,9 +218,14 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 		Watches(&externaldnsv1.DNSEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.requestsForDNSEndpoint)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers})
 	if r.Provisioning {
-		b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(requestFromLabel))
+		// Provisioned objects matter only when someone changes or deletes them (drift).
+		// Their creation is our own doing, and status updates (quota usage, Deployment
+		// rollout) are not drift: reacting to those would reconcile a request ten times
+		// while it is being provisioned, and endlessly in a busy cluster.
+		drift := builder.WithPredicates(driftPredicate())
+		b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(requestFromLabel), drift)
 		for _, obj := range ownedKinds() {
-			b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(requestFromLabel))
+			b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(requestFromLabel), drift)
 		}
 	}
 	return b.Complete(r)
@@ -238,6 +244,39 @@ func builderPredicates() builder.Predicates {
 				!e.ObjectNew.GetDeletionTimestamp().Equal(e.ObjectOld.GetDeletionTimestamp())
 		}},
 	))
+}
+
+// driftPredicate passes deletions, and updates that changed anything but the status
+// and the bookkeeping metadata.
+func driftPredicate() predicate.Funcs {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return true },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return !e.ObjectNew.GetDeletionTimestamp().IsZero() || !sameDesiredState(e.ObjectOld, e.ObjectNew)
+		},
+	}
+}
+
+// sameDesiredState compares two versions of an object without their status and the
+// metadata the API server maintains.
+func sameDesiredState(a, b client.Object) bool {
+	strip := func(o client.Object) map[string]any {
+		u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			return nil
+		}
+		delete(u, "status")
+		if m, ok := u["metadata"].(map[string]any); ok {
+			for _, k := range []string{"resourceVersion", "managedFields", "generation", "creationTimestamp", "uid"} {
+				delete(m, k)
+			}
+		}
+		return u
+	}
+	sa, sb := strip(a), strip(b)
+	return sa != nil && sb != nil && equality.Semantic.DeepEqual(sa, sb)
 }
 
 func findStep(steps []hostingv1.Step, name string) *hostingv1.Step {

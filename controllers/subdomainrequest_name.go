@@ -185,6 +185,9 @@ func (r *SubdomainRequestReconciler) requestsForHosts(ctx context.Context, hosts
 }
 
 func (r *SubdomainRequestReconciler) requestsForIngress(ctx context.Context, obj client.Object) []reconcile.Request {
+	if obj.GetLabels()[hostingv1.RequestLabel] != "" {
+		return nil // ours: the drift watch looks after it
+	}
 	var hosts []string
 	for _, rule := range obj.(*networkingv1.Ingress).Spec.Rules {
 		hosts = append(hosts, rule.Host)
@@ -193,6 +196,9 @@ func (r *SubdomainRequestReconciler) requestsForIngress(ctx context.Context, obj
 }
 
 func (r *SubdomainRequestReconciler) requestsForDNSEndpoint(ctx context.Context, obj client.Object) []reconcile.Request {
+	if obj.GetLabels()[hostingv1.RequestLabel] != "" {
+		return nil // ours: the drift watch looks after it
+	}
 	var hosts []string
 	for _, ep := range obj.(*externaldnsv1.DNSEndpoint).Spec.Endpoints {
 		if ep != nil {
