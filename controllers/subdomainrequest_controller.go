@@ -232,16 +232,15 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 }
 
 // builderPredicates lets through what matters for a request: spec changes (which
-// bump the generation), annotation changes (approvals do not bump it), deletion and
-// finalizer changes; the operator's own status writes do not come back as work.
+// bump the generation), annotation changes (approvals do not bump it) and deletion;
+// the operator's own status and finalizer writes do not come back as work.
 func builderPredicates() builder.Predicates {
 	return builder.WithPredicates(predicate.Or(
 		predicate.GenerationChangedPredicate{},
 		predicate.AnnotationChangedPredicate{},
 		predicate.LabelChangedPredicate{},
 		predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-			return !equality.Semantic.DeepEqual(e.ObjectOld.GetFinalizers(), e.ObjectNew.GetFinalizers()) ||
-				!e.ObjectNew.GetDeletionTimestamp().Equal(e.ObjectOld.GetDeletionTimestamp())
+			return !e.ObjectNew.GetDeletionTimestamp().Equal(e.ObjectOld.GetDeletionTimestamp())
 		}},
 	))
 }
