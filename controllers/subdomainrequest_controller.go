@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
@@ -85,6 +87,17 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	defer func() {
 		if err := r.writeStatus(ctx, before, sdr, st, retErr == nil); err != nil {
 			retErr = fmt.Errorf("writing status: %w", err)
+		}
+		if apierrors.IsConflict(retErr) {
+			// A newer version exists (an approval landed while we worked): look again
+			// shortly, from the fresher cache, rather than as a failure. Failures go
+			// through the rate limiter and would crawl when many requests are approved
+			// at once.
+			ctrl.LoggerFrom(ctx).V(1).Info("request changed while reconciling; looking again", "error", retErr.Error())
+			retErr, result = nil, ctrl.Result{RequeueAfter: 100 * time.Millisecond}
+			return
+		}
+		if retErr != nil {
 			return
 		}
 		if d := requeueForDeadline(sdr.Status.Steps, st.now); d > 0 && (result.RequeueAfter == 0 || d < result.RequeueAfter) {
@@ -216,7 +229,12 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 		}).
 		Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.requestsForIngress)).
 		Watches(&externaldnsv1.DNSEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.requestsForDNSEndpoint)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: workers})
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: workers,
+			// Per-request back-off only: the default's shared 10/s bucket would make a
+			// thousand failing requests wait for each other.
+			RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](100*time.Millisecond, 5*time.Minute),
+		})
 	if r.Provisioning {
 		// Provisioned objects matter only when someone changes or deletes them (drift).
 		// Their creation is our own doing, and status updates (quota usage, Deployment
