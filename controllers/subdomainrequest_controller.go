@@ -314,19 +314,22 @@ func ignoreNotFound(err error) error {
 
 // CacheOptions keeps the cache to what the operator needs: the objects it provisioned
 // (by label), and all Ingresses and DNSEndpoints (their hosts decide whether a name is
-// free).
+// free). Only the SubdomainRequests keep their managedFields (the decision times come
+// from them); for everything else they are most of the memory and never read.
 func CacheOptions() cache.Options {
 	provisioned := labels.SelectorFromSet(nil)
 	if req, err := labels.NewRequirement(hostingv1.RequestLabel, selection.Exists, nil); err == nil {
 		provisioned = labels.NewSelector().Add(*req)
 	}
+	strip := cache.TransformStripManagedFields()
 	byObject := map[client.Object]cache.ByObject{}
 	for _, obj := range append(ownedKinds(), &corev1.Namespace{}) {
 		switch obj.(type) {
 		case *networkingv1.Ingress, *externaldnsv1.DNSEndpoint:
-			continue
+			byObject[obj] = cache.ByObject{Transform: strip}
+		default:
+			byObject[obj] = cache.ByObject{Label: provisioned, Transform: strip}
 		}
-		byObject[obj] = cache.ByObject{Label: provisioned}
 	}
 	return cache.Options{ByObject: byObject}
 }
