@@ -58,6 +58,7 @@ type options struct {
 	Burst           int           `json:"kubeAPIBurst"`
 	ScaleMode       string        `json:"scaleMode"`
 	ScaleReadyMax   int           `json:"scaleReadyMax"`
+	PolicyOff       bool          `json:"policyOff"`
 	Out             string        `json:"-"`
 	Keep            bool          `json:"-"`
 }
@@ -77,6 +78,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.Burst, "kube-api-burst", 2000, "Operator --kube-api-burst.")
 	flag.StringVar(&o.ScaleMode, "scale-mode", "auto", "Figure 7: requests added to reach a -scale size are 'ready' (approved and provisioned, 10 objects each), 'pending' (filed, waiting for the Kepala Dinas), or 'auto': ready when at most -scale-ready-max are added, else pending.")
 	flag.IntVar(&o.ScaleReadyMax, "scale-ready-max", 2000, "With -scale-mode=auto, the most requests added as ready at one size.")
+	flag.BoolVar(&o.PolicyOff, "policy-off", false, "Figure 2: also run the pairs with the host-hijacking policy's binding removed.")
 	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")
 	flag.BoolVar(&o.Keep, "keep", false, "Keep the work directory (logs of every process) even on success.")
 	flag.Parse()
@@ -271,23 +273,24 @@ func (b *bench) run(ctx context.Context) error {
 			measured[size] = true
 		}
 	}
-	// The same pairs with the host-hijacking admission policy's binding removed (in
-	// this control plane only, restored right after): its cost per Ingress write grows
-	// with the number of granted requests, and without it the pairs show the
-	// operator's own overhead over the machine's limit.
-	if err := b.startOperator(ctx, "nodns-nopolicy", false); err != nil {
-		return err
+	// Optionally the same pairs with the host-hijacking admission policy's binding
+	// removed (in this control plane only, restored right after), to show that
+	// policy's share.
+	if b.o.PolicyOff {
+		if err := b.startOperator(ctx, "nodns-nopolicy", false); err != nil {
+			return err
+		}
+		if err := b.setHijackPolicy(ctx, false); err != nil {
+			return err
+		}
+		if err := b.throughputPairs(ctx, false); err != nil {
+			return err
+		}
+		if err := b.setHijackPolicy(ctx, true); err != nil {
+			return err
+		}
+		b.stopOperator()
 	}
-	if err := b.setHijackPolicy(ctx, false); err != nil {
-		return err
-	}
-	if err := b.throughputPairs(ctx, false); err != nil {
-		return err
-	}
-	if err := b.setHijackPolicy(ctx, true); err != nil {
-		return err
-	}
-	b.stopOperator()
 
 	// Figures 7 and 5 at the larger sizes: fill the cluster up, restart the operator on
 	// it (a full resync) and measure its memory and CPU, then ask it for names.
@@ -297,6 +300,15 @@ func (b *bench) run(ctx context.Context) error {
 				return fmt.Errorf("figure 7 at %d: %w", size, err)
 			}
 		}
+	}
+	// What one grant costs to record as the granted-hosts map grows.
+	logf("grants map writes")
+	sizes := []int{100, 1000, 3000}
+	if top := b.o.Scale[len(b.o.Scale)-1]; top > 3000 {
+		sizes = append(sizes, top)
+	}
+	if b.res.GrantMap, err = b.grantMapWrites(ctx, sizes); err != nil {
+		return fmt.Errorf("grants map writes: %w", err)
 	}
 	return nil
 }
@@ -334,6 +346,12 @@ func (b *bench) setup(ctx context.Context) error {
 		return fmt.Errorf("go build: %w\n%s", err, out)
 	}
 	b.res.Machine.OperatorCommit, b.res.Machine.OperatorDirtyFiles = gitState(root)
+	// Keep the source the binary was built from beside the logs: the figures refer to it.
+	for _, dir := range []string{"controllers", "config", "internal"} {
+		if err := os.CopyFS(filepath.Join(b.workDir, "source", dir), os.DirFS(filepath.Join(root, dir))); err != nil {
+			logf("copying %s: %v", dir, err)
+		}
+	}
 
 	logf("starting the control plane")
 	env, err := testenv.Start(ctx)

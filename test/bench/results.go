@@ -26,7 +26,10 @@ type Results struct {
 	Availability []availabilityResult `json:"figure5Availability,omitempty"`
 	DNS          *dnsResult           `json:"figure6DNS,omitempty"`
 	Scale        []scaleResult        `json:"figure7Scale,omitempty"`
-	Targets      []target             `json:"targets"`
+	// GrantMap: a one-key merge patch into a granted-hosts-shaped ConfigMap of
+	// growing size, alone and with -workers at once (what recording a grant costs).
+	GrantMap []grantMapResult `json:"grantMapWrites,omitempty"`
+	Targets  []target         `json:"targets"`
 }
 
 type machine struct {
@@ -188,6 +191,8 @@ type dnsResult struct {
 	Floor    dist    `json:"dnsEndpointToDigAnswer"`
 	Ratio    float64 `json:"ratioP50"`
 	RatioAvg float64 `json:"ratioMean"`
+	// Added: per name, the operator's time minus the direct one (started together).
+	Added dist `json:"operatorMinusDirect"`
 }
 
 type scaleResult struct {
@@ -204,17 +209,21 @@ type scaleResult struct {
 	TopUpCPUSec    float64 `json:"operatorCPUSecWhileAdding"`
 	TopUpSitesPerS float64 `json:"readySitesPerSecWhileAdding,omitempty"`
 	// A fresh operator process on the filled cluster.
-	StartupSec     float64    `json:"restartToSettledSec"`
-	StartupCPUSec  float64    `json:"restartCPUSec"`
-	IdleCPUSec     float64    `json:"idleCPUSec"`
-	PeakRSSMiB     float64    `json:"peakRSSMiB"`
-	RSSMiB         float64    `json:"rssMiB"`
-	HeapInuseMiB   float64    `json:"heapInuseMiB,omitempty"`
-	ResyncWrites   float64    `json:"writesAfterRestart"`
-	ResyncReads    float64    `json:"readsAfterRestart"`
-	ScrapeMs       float64    `json:"metricsScrapeMs,omitempty"`
-	Footprint      *footprint `json:"cachedObjectsAsJSON,omitempty"`
-	PeakAfterScrap float64    `json:"peakRSSMiBAfterOneScrape,omitempty"`
+	StartupSec    float64    `json:"restartToSettledSec"`
+	StartupCPUSec float64    `json:"restartCPUSec"`
+	IdleCPUSec    float64    `json:"idleCPUSec"`
+	PeakRSSMiB    float64    `json:"peakRSSMiB"`
+	RSSMiB        float64    `json:"rssMiB"`
+	HeapInuseMiB  float64    `json:"heapInuseMiB,omitempty"`
+	ResyncWrites  float64    `json:"writesAfterRestart"`
+	ResyncReads   float64    `json:"readsAfterRestart"`
+	ScrapeMs      float64    `json:"metricsScrapeMs,omitempty"`
+	Footprint     *footprint `json:"cachedObjectsAsJSON,omitempty"`
+	// IngressAdmissionMs: mean of dry-run Ingress creates, with Granted hosts in the
+	// host-hijacking policy's map.
+	IngressAdmissionMs float64 `json:"ingressDryRunCreateMs,omitempty"`
+	Granted            int     `json:"grantedHosts"`
+	PeakAfterScrap     float64 `json:"peakRSSMiBAfterOneScrape,omitempty"`
 }
 
 type footprint struct {
@@ -228,6 +237,14 @@ type kindFootprint struct {
 	Objects            int `json:"objects"`
 	JSONBytes          int `json:"jsonBytes"`
 	ManagedFieldsBytes int `json:"managedFieldsBytes"`
+}
+
+type grantMapResult struct {
+	Keys             int     `json:"keys"`
+	ObjectKiB        float64 `json:"objectKiB"`
+	Sequential       dist    `json:"onePatchAlone"`
+	Concurrent       dist    `json:"patchesConcurrently"`
+	ConcurrentPerSec float64 `json:"concurrentPatchesPerSec"`
 }
 
 type target struct {
@@ -360,6 +377,10 @@ func (b *bench) printTable(out io.Writer) {
 	for _, s := range r.Scale {
 		fmt.Fprintf(w, "7\t%d requests (%s), %d objects: peak RSS / RSS / CPU restart+settle / CPU idle\t%.0f MiB / %.0f MiB / %.1f s / %.2f s\n",
 			s.Requests, phaseSummary(s.ByPhase), s.Objects, s.PeakRSSMiB, s.RSSMiB, s.StartupCPUSec, s.IdleCPUSec)
+	}
+	for _, g := range r.GrantMap {
+		fmt.Fprintf(w, "7\tgrants map of %d keys (%.0f KiB): one-key patch alone / %d at once\tp50 %.0f / %.0f ms (%.0f patches/s)\n",
+			g.Keys, g.ObjectKiB, b.o.Workers, g.Sequential.P50, g.Concurrent.P50, g.ConcurrentPerSec)
 	}
 	w.Flush()
 	fmt.Fprintln(out)
