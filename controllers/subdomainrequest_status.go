@@ -116,7 +116,7 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 				"returned to the applicant: %s", meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionNameAvailable).Message)
 		case hostingv1.PhaseApproved, hostingv1.PhaseProvisioning:
 			if before.Status.Phase != hostingv1.PhaseApproved && before.Status.Phase != hostingv1.PhaseProvisioning {
-				r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonApproved, "Approve", "approved by all three officials")
+				r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonFullyApproved, "CompleteApprovals", "approved by all three officials")
 			}
 		case hostingv1.PhaseReady:
 			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonProvisioned, "Provision", "site ready at %s", after.Status.URL)

@@ -95,6 +95,7 @@ const (
 	ReasonNameClaimed          = "NameClaimedByOtherRequest"
 	ReasonAwaitingApproval     = "AwaitingApproval"
 	ReasonApproved             = "Approved"
+	ReasonFullyApproved        = "FullyApproved"
 	ReasonRejected             = "Rejected"
 	ReasonReturnedToApplicant  = "ReturnedToApplicant"
 	ReasonRenamed              = "Renamed"
