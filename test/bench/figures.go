@@ -23,6 +23,7 @@ import (
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
@@ -308,15 +309,19 @@ func (b *bench) figureDNS(ctx context.Context) error {
 	return nil
 }
 
-// grantedRequests counts the hosts in the granted-hosts ConfigMap: the map the
+// grantedRequests counts the hosts in the granted-hosts ConfigMaps: the maps the
 // host-hijacking policy looks each Ingress host up in.
 func (b *bench) grantedRequests(ctx context.Context) int {
-	cm := &corev1.ConfigMap{}
 	ref := config.Default().GrantedHosts
-	if err := b.admin.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, cm); err != nil {
+	var list corev1.ConfigMapList
+	if err := b.admin.List(ctx, &list, client.InNamespace(ref.Namespace), client.MatchingLabels{controllers.GrantShardLabel: ref.Name}); err != nil {
 		return 0
 	}
-	return len(cm.Data)
+	n := 0
+	for _, cm := range list.Items {
+		n += len(cm.Data)
+	}
+	return n
 }
 
 // floorRun creates the ten objects of n sites directly, as the operator's identity,
