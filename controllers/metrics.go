@@ -53,7 +53,8 @@ func (c phaseCollector) Collect(ch chan<- prometheus.Metric) {
 	var list hostingv1.SubdomainRequestList
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.reader.List(ctx, &list); err != nil {
+	// Read-only: the cache's own objects, not a copy of each of them per scrape.
+	if err := c.reader.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		return
 	}
 	counts := map[hostingv1.Phase]int{}

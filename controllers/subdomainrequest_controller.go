@@ -7,18 +7,13 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -55,6 +50,9 @@ type SubdomainRequestReconciler struct {
 	Notifiers []notify.Sender
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+
+	// verified remembers which provisioned objects were seen holding what they should.
+	verified verifiedObjects
 }
 
 // +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests,verbs=get;list;watch;update;patch
@@ -179,9 +177,6 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	if ok {
 		s.ObservedGeneration = sdr.Generation
 	}
-	r.recordTransitions(before, sdr)
-	observeTransitions(before, sdr, st.now)
-
 	if equality.Semantic.DeepEqual(before.Status, sdr.Status) {
 		return nil
 	}
@@ -189,7 +184,14 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	// notification writes move it): a status computed from anything older is refused.
 	base := before.DeepCopy()
 	base.ResourceVersion = sdr.ResourceVersion
-	return r.Status().Patch(ctx, sdr, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	if err := r.Status().Patch(ctx, sdr, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return err
+	}
+	// Events and metrics only for what is now on record: a refused status is computed
+	// again from the newer version, and would otherwise be told twice.
+	r.recordTransitions(before, sdr)
+	observeTransitions(before, sdr, st.now)
+	return nil
 }
 
 func (r *SubdomainRequestReconciler) now() time.Time {
@@ -241,8 +243,10 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 		// rollout) are not drift: reacting to those would reconcile a request ten times
 		// while it is being provisioned, and endlessly in a busy cluster.
 		drift := builder.WithPredicates(driftPredicate())
-		b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(requestFromLabel), drift)
-		for _, obj := range ownedKinds() {
+		for _, obj := range metadataKinds() {
+			b = b.WatchesMetadata(obj, handler.EnqueueRequestsFromMapFunc(requestFromLabel), drift)
+		}
+		for _, obj := range []client.Object{&networkingv1.Ingress{}, &externaldnsv1.DNSEndpoint{}} {
 			b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(requestFromLabel), drift)
 		}
 	}
@@ -263,39 +267,6 @@ func builderPredicates() builder.Predicates {
 	))
 }
 
-// driftPredicate passes deletions, and updates that changed anything but the status
-// and the bookkeeping metadata.
-func driftPredicate() predicate.Funcs {
-	return predicate.Funcs{
-		CreateFunc:  func(event.CreateEvent) bool { return false },
-		GenericFunc: func(event.GenericEvent) bool { return false },
-		DeleteFunc:  func(event.DeleteEvent) bool { return true },
-		UpdateFunc: func(e event.UpdateEvent) bool {
-			return !e.ObjectNew.GetDeletionTimestamp().IsZero() || !sameDesiredState(e.ObjectOld, e.ObjectNew)
-		},
-	}
-}
-
-// sameDesiredState compares two versions of an object without their status and the
-// metadata the API server maintains.
-func sameDesiredState(a, b client.Object) bool {
-	strip := func(o client.Object) map[string]any {
-		u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
-		if err != nil {
-			return nil
-		}
-		delete(u, "status")
-		if m, ok := u["metadata"].(map[string]any); ok {
-			for _, k := range []string{"resourceVersion", "managedFields", "generation", "creationTimestamp", "uid"} {
-				delete(m, k)
-			}
-		}
-		return u
-	}
-	sa, sb := strip(a), strip(b)
-	return sa != nil && sb != nil && equality.Semantic.DeepEqual(sa, sb)
-}
-
 func findStep(steps []hostingv1.Step, name string) *hostingv1.Step {
 	for i := range steps {
 		if steps[i].Name == name {
@@ -310,26 +281,4 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
-}
-
-// CacheOptions keeps the cache to what the operator needs: the objects it provisioned
-// (by label), and all Ingresses and DNSEndpoints (their hosts decide whether a name is
-// free). Only the SubdomainRequests keep their managedFields (the decision times come
-// from them); for everything else they are most of the memory and never read.
-func CacheOptions() cache.Options {
-	provisioned := labels.SelectorFromSet(nil)
-	if req, err := labels.NewRequirement(hostingv1.RequestLabel, selection.Exists, nil); err == nil {
-		provisioned = labels.NewSelector().Add(*req)
-	}
-	strip := cache.TransformStripManagedFields()
-	byObject := map[client.Object]cache.ByObject{}
-	for _, obj := range append(ownedKinds(), &corev1.Namespace{}) {
-		switch obj.(type) {
-		case *networkingv1.Ingress, *externaldnsv1.DNSEndpoint:
-			byObject[obj] = cache.ByObject{Transform: strip}
-		default:
-			byObject[obj] = cache.ByObject{Label: provisioned, Transform: strip}
-		}
-	}
-	return cache.Options{ByObject: byObject}
 }

@@ -58,6 +58,9 @@ func (r *SubdomainRequestReconciler) reconcileDelete(ctx context.Context, sdr *h
 	if err := r.Patch(ctx, sdr, patch); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	for _, obj := range DesiredObjects(r.Config, sdr) {
+		r.verified.forget(objectKey(kindOf(obj), obj))
+	}
 	log.Info("request deleted", "subdomain", sdr.Spec.Subdomain, "deletionPolicy", sdr.Spec.DeletionPolicy)
 	return ctrl.Result{}, nil
 }

@@ -2,12 +2,13 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -49,24 +50,39 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 		return ctrl.Result{RequeueAfter: conflictRetry(st)}, err
 	}
 	st.prov.namespaceReady = true
+	// The grant and the nine objects in the Namespace depend on the Namespace only, not
+	// on each other: they are written at the same time, so that the request waits for
+	// the slowest write rather than for the sum of them.
+	children := desiredChildren(r.Config, sdr)
+	outcomes := make([]outcome, len(children))
+	errs := make([]error, len(children)+1)
+	var wg sync.WaitGroup
 	if sdr.Status.Namespace == "" {
 		// First time through (or again after a crash before the status was written).
-		if err := r.recordGrant(ctx, sdr); err != nil {
-			return ctrl.Result{}, err
-		}
+		wg.Go(func() { errs[len(children)] = r.recordGrant(ctx, sdr) })
+	}
+	for i, desired := range children {
+		wg.Go(func() {
+			outcomes[i], errs[i] = r.ensure(ctx, sdr, desired)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("provisioning %s %s/%s: %w", kindOf(desired), desired.GetNamespace(), desired.GetName(), errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return ctrl.Result{}, err
 	}
 	sdr.Status.Namespace = r.Config.NamespaceFor(sdr.Spec.Subdomain)
 	sdr.Status.URL = siteURL(r.Config, sdr)
 
-	for _, desired := range desiredChildren(r.Config, sdr) {
-		outcome, err := r.ensure(ctx, sdr, desired)
-		if err != nil {
-			return ctrl.Result{}, fmt.Errorf("provisioning %s %s/%s: %w", kindOf(desired), desired.GetNamespace(), desired.GetName(), err)
-		}
+	for i, desired := range children {
 		switch {
-		case outcome == outcomeConflict:
-			st.prov.conflict = fmt.Sprintf("%s %s/%s exists and was not created by this operator; it is left untouched", kindOf(desired), desired.GetNamespace(), desired.GetName())
-			st.prov.conflictKind = kindOf(desired)
+		case outcomes[i] == outcomeConflict || outcomes[i] == outcomeTaken:
+			if st.prov.conflict == "" { // the first in the list is reported
+				st.prov.conflict = fmt.Sprintf("%s %s/%s exists and was not created by this operator; it is left untouched", kindOf(desired), desired.GetNamespace(), desired.GetName())
+				st.prov.conflictKind = kindOf(desired)
+			}
 			if _, isIngress := desired.(*networkingv1.Ingress); !isIngress {
 				if _, isDNS := desired.(*externaldnsv1.DNSEndpoint); !isDNS {
 					st.prov.namespaceReady = false
@@ -101,41 +117,26 @@ func conflictRetry(st *state) time.Duration {
 // the applicant; a Namespace that no request made is reported, never adopted.
 func (r *SubdomainRequestReconciler) claimName(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (bool, error) {
 	desired := desiredNamespace(r.Config, sdr)
-	existing := &corev1.Namespace{}
-	err := r.Get(ctx, client.ObjectKeyFromObject(desired), existing)
-	if apierrors.IsNotFound(err) {
-		err = r.Create(ctx, desired, client.FieldOwner(FieldManager))
-		if err == nil {
-			ctrl.LoggerFrom(ctx).Info("claimed name", "subdomain", sdr.Spec.Subdomain, "namespace", desired.Name)
-			return true, nil
-		}
-		if !apierrors.IsAlreadyExists(err) {
-			return false, fmt.Errorf("creating Namespace %s: %w", desired.Name, err)
-		}
-		// Lost a race: read the winner from the API server, not the cache.
-		err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), existing)
-	}
+	out, existing, err := r.ensureObject(ctx, sdr, desired)
 	if err != nil {
-		return false, fmt.Errorf("reading Namespace %s: %w", desired.Name, err)
+		return false, fmt.Errorf("claiming Namespace %s: %w", desired.Name, err)
 	}
-	switch owner := existing.Labels[hostingv1.RequestLabel]; {
-	case owner == sdr.Name:
-		if !subset(desired, existing) {
-			if err := r.apply(ctx, desired); err != nil {
-				return false, err
-			}
-		}
+	switch out {
+	case outcomeCreated:
+		ctrl.LoggerFrom(ctx).Info("claimed name", "subdomain", sdr.Spec.Subdomain, "namespace", desired.Name)
 		return true, nil
-	case owner != "":
+	case outcomeUnchanged, outcomeUpdated:
+		return true, nil
+	}
+	if owner := existing.GetLabels()[hostingv1.RequestLabel]; owner != "" {
 		st.name.Available = false
 		st.name.Reason = hostingv1.ReasonNameClaimed
-		st.name.Message = fmt.Sprintf("%s is already granted to request %s (Namespace %s)", r.Config.FQDN(sdr.Spec.Subdomain), owner, existing.Name)
-		return false, nil
-	default:
-		st.prov.conflict = fmt.Sprintf("Namespace %s exists and was not created by this operator; it is left untouched", existing.Name)
-		st.prov.conflictKind = "Namespace"
+		st.name.Message = fmt.Sprintf("%s is already granted to request %s (Namespace %s)", r.Config.FQDN(sdr.Spec.Subdomain), owner, existing.GetName())
 		return false, nil
 	}
+	st.prov.conflict = fmt.Sprintf("Namespace %s exists and was not created by this operator; it is left untouched", existing.GetName())
+	st.prov.conflictKind = "Namespace"
+	return false, nil
 }
 
 type outcome int
@@ -146,47 +147,91 @@ const (
 	outcomeUpdated
 	outcomeConflict
 	outcomeReleased
+	outcomeTaken // labelled for another request
 )
 
 // ensure creates desired when missing and puts it back when it drifted. It writes
 // nothing when the object already holds what we want, and never touches an object
 // that another owner made (or that the applicant took over, for the starter site).
 func (r *SubdomainRequestReconciler) ensure(ctx context.Context, sdr *hostingv1.SubdomainRequest, desired client.Object) (outcome, error) {
-	existing := desired.DeepCopyObject().(client.Object)
-	err := r.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+	out, _, err := r.ensureObject(ctx, sdr, desired)
+	return out, err
+}
+
+// ensureObject is ensure, returning also the metadata of the object found when it is
+// not ours (outcomeConflict, outcomeReleased, outcomeTaken).
+func (r *SubdomainRequestReconciler) ensureObject(ctx context.Context, sdr *hostingv1.SubdomainRequest, desired client.Object) (outcome, client.Object, error) {
+	kind := kindOf(desired)
+	key, want := objectKey(kind, desired), desiredHash(desired)
+	cached, err := r.cachedMeta(ctx, desired)
 	if apierrors.IsNotFound(err) {
-		err = r.Create(ctx, desired.DeepCopyObject().(client.Object), client.FieldOwner(FieldManager))
+		created := desired.DeepCopyObject().(client.Object)
+		err = r.Create(ctx, created, client.FieldOwner(FieldManager))
 		if err == nil {
-			return outcomeCreated, nil
+			r.verified.set(key, created.GetResourceVersion(), want)
+			return outcomeCreated, created, nil
 		}
 		if !apierrors.IsAlreadyExists(err) {
-			return outcomeUnchanged, err
+			return outcomeUnchanged, nil, err
 		}
 		// The cache holds only what carries our label: whatever is there is not ours,
 		// or was just made. Ask the API server.
-		err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+		cached = nil
+	} else if err != nil {
+		return outcomeUnchanged, nil, err
 	}
-	if err != nil {
-		return outcomeUnchanged, err
-	}
-	if existing.GetLabels()[hostingv1.RequestLabel] != sdr.Name {
-		if existing.GetAnnotations()[StarterSiteAnnotation] == "true" && existing.GetLabels()[hostingv1.SubdomainLabel] == sdr.Spec.Subdomain {
-			return outcomeReleased, nil
+	if cached != nil {
+		if out, foreign := r.ownership(sdr, cached); foreign {
+			return out, cached, nil
 		}
-		return outcomeConflict, nil
+		if r.verified.ok(key, cached.GetResourceVersion(), want) {
+			return outcomeUnchanged, cached, nil
+		}
+	}
+	// Changed since we last looked (or never looked, since the operator started): read
+	// the object itself and compare.
+	existing := desired.DeepCopyObject().(client.Object)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), existing); err != nil {
+		return outcomeUnchanged, nil, err
+	}
+	if out, foreign := r.ownership(sdr, existing); foreign {
+		return out, existing, nil
 	}
 	if subset(desired, existing) {
-		return outcomeUnchanged, nil
+		r.verified.set(key, existing.GetResourceVersion(), want)
+		return outcomeUnchanged, existing, nil
 	}
-	return outcomeUpdated, r.apply(ctx, desired)
+	applied, err := r.apply(ctx, desired)
+	if err != nil {
+		return outcomeUnchanged, nil, err
+	}
+	r.verified.set(key, applied.GetResourceVersion(), want)
+	return outcomeUpdated, applied, nil
 }
 
-func (r *SubdomainRequestReconciler) apply(ctx context.Context, desired client.Object) error {
+// ownership says whether an existing object is someone else's, and how: taken by
+// another request, released by the applicant (a starter site object whose request
+// label they removed), or made by someone else.
+func (r *SubdomainRequestReconciler) ownership(sdr *hostingv1.SubdomainRequest, existing client.Object) (outcome, bool) {
+	owner := existing.GetLabels()[hostingv1.RequestLabel]
+	switch {
+	case owner == sdr.Name:
+		return outcomeUnchanged, false
+	case owner != "":
+		return outcomeTaken, true
+	case existing.GetAnnotations()[StarterSiteAnnotation] == "true" && existing.GetLabels()[hostingv1.SubdomainLabel] == sdr.Spec.Subdomain:
+		return outcomeReleased, true
+	default:
+		return outcomeConflict, true
+	}
+}
+
+func (r *SubdomainRequestReconciler) apply(ctx context.Context, desired client.Object) (client.Object, error) {
 	obj := desired.DeepCopyObject().(client.Object)
 	obj.SetResourceVersion("")
 	obj.SetManagedFields(nil)
 	//nolint:staticcheck // typed objects with SSA: the apply-configuration API needs generated types per kind.
-	return r.Patch(ctx, obj, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership)
+	return obj, r.Patch(ctx, obj, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership)
 }
 
 // subset reports whether every field set in desired has the same value in existing:
