@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
@@ -20,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
@@ -51,6 +49,8 @@ type SubdomainRequestReconciler struct {
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
+	// children follows the provisioned objects, Ingresses and DNSEndpoints.
+	children *childStore
 	// verified remembers which provisioned objects were seen holding what they should.
 	verified verifiedObjects
 }
@@ -111,7 +111,9 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || sdr.Status.Namespace != "") {
 		res, err := r.reconcileProvisioning(ctx, sdr, st)
 		if err != nil {
-			log.Error(err, "provisioning", "subdomain", sdr.Spec.Subdomain)
+			if !apierrors.IsConflict(err) {
+				log.Error(err, "provisioning", "subdomain", sdr.Spec.Subdomain)
+			}
 			return res, err
 		}
 		result = res
@@ -229,27 +231,18 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 			},
 			DeleteFunc: func(ctx context.Context, e eventDelete, q queue) { r.enqueueSameName(ctx, q, e.Object) },
 		}).
-		Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.requestsForIngress)).
-		Watches(&externaldnsv1.DNSEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.requestsForDNSEndpoint)).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: workers,
 			// Per-request back-off only: the default's shared 10/s bucket would make a
 			// thousand failing requests wait for each other.
 			RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](100*time.Millisecond, 5*time.Minute),
 		})
-	if r.Provisioning {
-		// Provisioned objects matter only when someone changes or deletes them (drift).
-		// Their creation is our own doing, and status updates (quota usage, Deployment
-		// rollout) are not drift: reacting to those would reconcile a request ten times
-		// while it is being provisioned, and endlessly in a busy cluster.
-		drift := builder.WithPredicates(driftPredicate())
-		for _, obj := range metadataKinds() {
-			b = b.WatchesMetadata(obj, handler.EnqueueRequestsFromMapFunc(requestFromLabel), drift)
-		}
-		for _, obj := range []client.Object{&networkingv1.Ingress{}, &externaldnsv1.DNSEndpoint{}} {
-			b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(requestFromLabel), drift)
-		}
-	}
+	// The provisioned objects matter only when someone changes or deletes them
+	// (drift); other people's Ingresses and DNSEndpoints when they take or free a name.
+	// See childStore.
+	r.children = newChildStore(mgr.GetConfig(), r.Provisioning)
+	r.children.forHosts = r.requestsForHosts
+	b = b.WatchesRawSource(r.children)
 	return b.Complete(r)
 }
 

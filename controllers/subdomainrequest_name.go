@@ -7,12 +7,10 @@ import (
 	"strings"
 	"time"
 
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/availability"
@@ -21,9 +19,7 @@ import (
 
 // Field index names. Lookups by name go through these, never through list scans.
 const (
-	IndexSubdomain   = "spec.subdomain"
-	IndexIngressHost = "spec.rules.host"
-	IndexDNSName     = "spec.endpoints.dnsName"
+	IndexSubdomain = "spec.subdomain"
 )
 
 func setupIndexes(ctx context.Context, mgr ctrl.Manager) error {
@@ -32,28 +28,6 @@ func setupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 		return []string{o.(*hostingv1.SubdomainRequest).Spec.Subdomain}
 	}); err != nil {
 		return fmt.Errorf("indexing requests by subdomain: %w", err)
-	}
-	if err := idx.IndexField(ctx, &networkingv1.Ingress{}, IndexIngressHost, func(o client.Object) []string {
-		var hosts []string
-		for _, rule := range o.(*networkingv1.Ingress).Spec.Rules {
-			if rule.Host != "" {
-				hosts = append(hosts, strings.ToLower(rule.Host))
-			}
-		}
-		return hosts
-	}); err != nil {
-		return fmt.Errorf("indexing Ingresses by host: %w", err)
-	}
-	if err := idx.IndexField(ctx, &externaldnsv1.DNSEndpoint{}, IndexDNSName, func(o client.Object) []string {
-		var names []string
-		for _, ep := range o.(*externaldnsv1.DNSEndpoint).Spec.Endpoints {
-			if ep != nil {
-				names = append(names, strings.TrimSuffix(strings.ToLower(ep.DNSName), "."))
-			}
-		}
-		return names
-	}); err != nil {
-		return fmt.Errorf("indexing DNSEndpoints by name: %w", err)
 	}
 	return nil
 }
@@ -84,29 +58,23 @@ func (r *SubdomainRequestReconciler) checkName(ctx context.Context, sdr *hosting
 		}
 	}
 
-	var ingresses networkingv1.IngressList
-	if err := r.List(ctx, &ingresses, client.MatchingFields{IndexIngressHost: fqdn}); err != nil {
-		return nameCheck{}, fmt.Errorf("listing Ingresses for %s: %w", fqdn, err)
-	}
-	for _, ing := range ingresses.Items {
-		if !ownedBy(&ing, sdr) {
+	for _, ing := range r.children.byHost("Ingress", fqdn) {
+		if ing.Request != sdr.Name {
 			facts.Ingresses = append(facts.Ingresses, availability.Object{Namespace: ing.Namespace, Name: ing.Name})
 		}
 	}
-
-	var endpoints externaldnsv1.DNSEndpointList
-	if err := r.List(ctx, &endpoints, client.MatchingFields{IndexDNSName: fqdn}); err != nil {
-		return nameCheck{}, fmt.Errorf("listing DNSEndpoints for %s: %w", fqdn, err)
-	}
-	for _, ep := range endpoints.Items {
-		if !ownedBy(&ep, sdr) {
+	ownDNSEndpoint := false
+	for _, ep := range r.children.byHost("DNSEndpoint", fqdn) {
+		if ep.Request != sdr.Name {
 			facts.DNSEndpoints = append(facts.DNSEndpoints, availability.Object{Namespace: ep.Namespace, Name: ep.Name})
+		} else {
+			ownDNSEndpoint = true
 		}
 	}
 
 	// The zone is asked only while the name is not yet ours: once we published the
 	// record, the answer is our own.
-	if r.DNS != nil && sdr.Status.Namespace == "" && !hasOwnDNSEndpoint(endpoints.Items, sdr) {
+	if r.DNS != nil && sdr.Status.Namespace == "" && !ownDNSEndpoint {
 		ans, err := r.DNS.Lookup(ctx, fqdn)
 		if err != nil {
 			ctrl.LoggerFrom(ctx).Info("DNS server did not answer the availability check; relying on the cluster's view", "fqdn", fqdn, "error", err.Error())
@@ -133,20 +101,6 @@ func asAvailabilityRequest(s *hostingv1.SubdomainRequest) availability.Request {
 		Ready:     s.Status.Phase == hostingv1.PhaseReady,
 		Namespace: s.Status.Namespace,
 	}
-}
-
-func hasOwnDNSEndpoint(items []externaldnsv1.DNSEndpoint, sdr *hostingv1.SubdomainRequest) bool {
-	for i := range items {
-		if ownedBy(&items[i], sdr) {
-			return true
-		}
-	}
-	return false
-}
-
-// ownedBy reports whether obj was provisioned for sdr (its request label).
-func ownedBy(obj client.Object, sdr *hostingv1.SubdomainRequest) bool {
-	return obj.GetLabels()[hostingv1.RequestLabel] == sdr.Name
 }
 
 func (r *SubdomainRequestReconciler) enqueueSameName(ctx context.Context, q queue, obj client.Object) {
@@ -182,38 +136,6 @@ func (r *SubdomainRequestReconciler) requestsForHosts(ctx context.Context, hosts
 		}
 	}
 	return out
-}
-
-func (r *SubdomainRequestReconciler) requestsForIngress(ctx context.Context, obj client.Object) []reconcile.Request {
-	if obj.GetLabels()[hostingv1.RequestLabel] != "" {
-		return nil // ours: the drift watch looks after it
-	}
-	var hosts []string
-	for _, rule := range obj.(*networkingv1.Ingress).Spec.Rules {
-		hosts = append(hosts, rule.Host)
-	}
-	return r.requestsForHosts(ctx, hosts)
-}
-
-func (r *SubdomainRequestReconciler) requestsForDNSEndpoint(ctx context.Context, obj client.Object) []reconcile.Request {
-	if obj.GetLabels()[hostingv1.RequestLabel] != "" {
-		return nil // ours: the drift watch looks after it
-	}
-	var hosts []string
-	for _, ep := range obj.(*externaldnsv1.DNSEndpoint).Spec.Endpoints {
-		if ep != nil {
-			hosts = append(hosts, ep.DNSName)
-		}
-	}
-	return r.requestsForHosts(ctx, hosts)
-}
-
-// requestFromLabel maps a provisioned object back to its request.
-func requestFromLabel(_ context.Context, obj client.Object) []reconcile.Request {
-	if name := obj.GetLabels()[hostingv1.RequestLabel]; name != "" {
-		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
-	}
-	return nil
 }
 
 // decisionTime is when the API server recorded a role's decision: the time of the

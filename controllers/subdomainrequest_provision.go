@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -37,17 +39,35 @@ type provisionState struct {
 // reconcileProvisioning claims the name and creates or repairs the site.
 func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (ctrl.Result, error) {
 	st.prov.started = true
+	// The finalizer and the Namespace are written at the same time: neither needs the
+	// other, and this is the path from the last approval to a site. Were the request
+	// deleted in between, the new Namespace (owned by the request) would go with it.
+	var finalizerErr error
+	var withFinalizer *hostingv1.SubdomainRequest
+	var wg sync.WaitGroup
 	if !controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
-		patch := client.MergeFrom(sdr.DeepCopy())
-		controllerutil.AddFinalizer(sdr, hostingv1.Finalizer)
-		if err := r.Patch(ctx, sdr, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+		withFinalizer = sdr.DeepCopy()
+		wg.Go(func() {
+			patch := client.MergeFrom(withFinalizer.DeepCopy())
+			controllerutil.AddFinalizer(withFinalizer, hostingv1.Finalizer)
+			if err := r.Patch(ctx, withFinalizer, patch); err != nil {
+				finalizerErr = fmt.Errorf("adding finalizer: %w", err)
+			}
+		})
 	}
-
 	claimed, err := r.claimName(ctx, sdr, st)
-	if err != nil || !claimed {
+	wg.Wait()
+	if err = errors.Join(err, finalizerErr); err != nil || !claimed {
 		return ctrl.Result{RequeueAfter: conflictRetry(st)}, err
+	}
+	if withFinalizer != nil {
+		if withFinalizer.Generation != sdr.Generation || !maps.Equal(withFinalizer.Annotations, sdr.Annotations) {
+			// The request changed under us (a decision, a new name): what this reconcile
+			// decided is stale. Look again.
+			return ctrl.Result{}, apierrors.NewConflict(hostingv1.GroupVersion.WithResource("subdomainrequests").GroupResource(), sdr.Name,
+				errors.New("the request changed while its finalizer was added"))
+		}
+		sdr.Finalizers, sdr.ResourceVersion = withFinalizer.Finalizers, withFinalizer.ResourceVersion
 	}
 	st.prov.namespaceReady = true
 	// The grant and the nine objects in the Namespace depend on the Namespace only, not
@@ -56,7 +76,6 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 	children := desiredChildren(r.Config, sdr)
 	outcomes := make([]outcome, len(children))
 	errs := make([]error, len(children)+1)
-	var wg sync.WaitGroup
 	if sdr.Status.Namespace == "" {
 		// First time through (or again after a crash before the status was written).
 		wg.Go(func() { errs[len(children)] = r.recordGrant(ctx, sdr) })
@@ -163,10 +182,10 @@ func (r *SubdomainRequestReconciler) ensure(ctx context.Context, sdr *hostingv1.
 func (r *SubdomainRequestReconciler) ensureObject(ctx context.Context, sdr *hostingv1.SubdomainRequest, desired client.Object) (outcome, client.Object, error) {
 	kind := kindOf(desired)
 	key, want := objectKey(kind, desired), desiredHash(desired)
-	cached, err := r.cachedMeta(ctx, desired)
-	if apierrors.IsNotFound(err) {
+	entry, found, _ := r.children.get(kind, desired.GetNamespace(), desired.GetName())
+	if !found {
 		created := desired.DeepCopyObject().(client.Object)
-		err = r.Create(ctx, created, client.FieldOwner(FieldManager))
+		err := r.Create(ctx, created, client.FieldOwner(FieldManager))
 		if err == nil {
 			r.verified.set(key, created.GetResourceVersion(), want)
 			return outcomeCreated, created, nil
@@ -174,18 +193,19 @@ func (r *SubdomainRequestReconciler) ensureObject(ctx context.Context, sdr *host
 		if !apierrors.IsAlreadyExists(err) {
 			return outcomeUnchanged, nil, err
 		}
-		// The cache holds only what carries our label: whatever is there is not ours,
-		// or was just made. Ask the API server.
-		cached = nil
-	} else if err != nil {
-		return outcomeUnchanged, nil, err
-	}
-	if cached != nil {
-		if out, foreign := r.ownership(sdr, cached); foreign {
-			return out, cached, nil
-		}
-		if r.verified.ok(key, cached.GetResourceVersion(), want) {
-			return outcomeUnchanged, cached, nil
+		// The store follows only what carries a request label (and all Ingresses and
+		// DNSEndpoints): whatever is there is not ours, or was just made. Ask the API
+		// server.
+	} else {
+		switch {
+		case entry.request == sdr.Name:
+			if r.verified.ok(key, entry.resourceVersion, want) {
+				return outcomeUnchanged, nil, nil
+			}
+		case entry.request != "":
+			taken := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: desired.GetNamespace(), Name: desired.GetName(),
+				Labels: map[string]string{hostingv1.RequestLabel: entry.request}}}
+			return outcomeTaken, taken, nil
 		}
 	}
 	// Changed since we last looked (or never looked, since the operator started): read
