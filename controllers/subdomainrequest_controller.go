@@ -80,6 +80,13 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		return r.reconcileDelete(ctx, sdr)
 	}
 
+	if r.Provisioning {
+		if err := r.ensureFinalizer(ctx, sdr); err != nil {
+			return ctrl.Result{}, err
+		}
+		before.ObjectMeta = *sdr.ObjectMeta.DeepCopy()
+	}
+
 	st := &state{now: r.now(), chain: approval.Parse(sdr.Annotations)}
 	// The status is written once, at the end, whatever happened in between.
 	defer func() {

@@ -129,7 +129,9 @@ func (r *SubdomainRequestReconciler) deleteSite(ctx context.Context, sdr *hostin
 			}
 			return time.Second, nil
 		}
-		if i == 0 && r.DNS != nil && time.Since(sdr.DeletionTimestamp.Time) < dnsWithdrawTimeout {
+		// Wait for the record to go only if it was ours: a request that never got its
+		// site (returned, rejected, still pending) may name a host someone else serves.
+		if i == 0 && r.DNS != nil && sdr.Status.Namespace != "" && time.Since(sdr.DeletionTimestamp.Time) < dnsWithdrawTimeout {
 			ans, err := r.DNS.Lookup(ctx, r.Config.FQDN(sdr.Spec.Subdomain))
 			if err == nil && len(ans.Records) > 0 {
 				return 2 * time.Second, nil // external-dns has not withdrawn the record yet

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
 	"strings"
 	"sync"
@@ -39,35 +38,12 @@ type provisionState struct {
 // reconcileProvisioning claims the name and creates or repairs the site.
 func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (ctrl.Result, error) {
 	st.prov.started = true
-	// The finalizer and the Namespace are written at the same time: neither needs the
-	// other, and this is the path from the last approval to a site. Were the request
-	// deleted in between, the new Namespace (owned by the request) would go with it.
-	var finalizerErr error
-	var withFinalizer *hostingv1.SubdomainRequest
-	var wg sync.WaitGroup
-	if !controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
-		withFinalizer = sdr.DeepCopy()
-		wg.Go(func() {
-			patch := client.MergeFrom(withFinalizer.DeepCopy())
-			controllerutil.AddFinalizer(withFinalizer, hostingv1.Finalizer)
-			if err := r.Patch(ctx, withFinalizer, patch); err != nil {
-				finalizerErr = fmt.Errorf("adding finalizer: %w", err)
-			}
-		})
+	if err := r.ensureFinalizer(ctx, sdr); err != nil {
+		return ctrl.Result{}, err
 	}
 	claimed, err := r.claimName(ctx, sdr, st)
-	wg.Wait()
-	if err = errors.Join(err, finalizerErr); err != nil || !claimed {
+	if err != nil || !claimed {
 		return ctrl.Result{RequeueAfter: conflictRetry(st)}, err
-	}
-	if withFinalizer != nil {
-		if withFinalizer.Generation != sdr.Generation || !maps.Equal(withFinalizer.Annotations, sdr.Annotations) {
-			// The request changed under us (a decision, a new name): what this reconcile
-			// decided is stale. Look again.
-			return ctrl.Result{}, apierrors.NewConflict(hostingv1.GroupVersion.WithResource("subdomainrequests").GroupResource(), sdr.Name,
-				errors.New("the request changed while its finalizer was added"))
-		}
-		sdr.Finalizers, sdr.ResourceVersion = withFinalizer.Finalizers, withFinalizer.ResourceVersion
 	}
 	st.prov.namespaceReady = true
 	// The grant and the nine objects in the Namespace depend on the Namespace only, not
@@ -76,6 +52,7 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 	children := desiredChildren(r.Config, sdr)
 	outcomes := make([]outcome, len(children))
 	errs := make([]error, len(children)+1)
+	var wg sync.WaitGroup
 	if sdr.Status.Namespace == "" {
 		// First time through (or again after a crash before the status was written).
 		wg.Go(func() { errs[len(children)] = r.recordGrant(ctx, sdr) })
@@ -121,6 +98,22 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 		return ctrl.Result{RequeueAfter: time.Minute}, nil
 	}
 	return ctrl.Result{RequeueAfter: wait}, nil
+}
+
+// ensureFinalizer makes the operator's cleanup part of the request's deletion. It is
+// added when the operator first sees a request (so that the path from the last
+// approval to the site does not wait for it), and here again for a request that
+// predates that.
+func (r *SubdomainRequestReconciler) ensureFinalizer(ctx context.Context, sdr *hostingv1.SubdomainRequest) error {
+	if controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
+		return nil
+	}
+	patch := client.MergeFrom(sdr.DeepCopy())
+	controllerutil.AddFinalizer(sdr, hostingv1.Finalizer)
+	if err := r.Patch(ctx, sdr, patch); err != nil {
+		return fmt.Errorf("adding finalizer: %w", err)
+	}
+	return nil
 }
 
 func conflictRetry(st *state) time.Duration {
