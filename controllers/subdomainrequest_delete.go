@@ -32,6 +32,12 @@ func (r *SubdomainRequestReconciler) reconcileDelete(ctx context.Context, sdr *h
 		return ctrl.Result{}, nil
 	}
 	log := ctrl.LoggerFrom(ctx)
+	if nothing, err := r.neverProvisioned(ctx, sdr); err != nil {
+		return ctrl.Result{}, err
+	} else if nothing {
+		// Pending, returned or rejected: there is nothing to release or delete.
+		return ctrl.Result{}, r.removeFinalizer(ctx, sdr)
+	}
 	if sdr.Status.Phase != hostingv1.PhaseDeleting {
 		base := sdr.DeepCopy()
 		sdr.Status.Phase, sdr.Status.WaitingFor = hostingv1.PhaseDeleting, "operator"
@@ -53,16 +59,38 @@ func (r *SubdomainRequestReconciler) reconcileDelete(ctx context.Context, sdr *h
 	if err := r.releaseGrant(ctx, sdr); err != nil {
 		return ctrl.Result{}, err
 	}
-	patch := client.MergeFrom(sdr.DeepCopy())
-	controllerutil.RemoveFinalizer(sdr, hostingv1.Finalizer)
-	if err := r.Patch(ctx, sdr, patch); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	if err := r.removeFinalizer(ctx, sdr); err != nil {
+		return ctrl.Result{}, err
 	}
 	for _, obj := range DesiredObjects(r.Config, sdr) {
 		r.verified.forget(objectKey(kindOf(obj), obj))
 	}
 	log.Info("request deleted", "subdomain", sdr.Spec.Subdomain, "deletionPolicy", sdr.Spec.DeletionPolicy)
 	return ctrl.Result{}, nil
+}
+
+func (r *SubdomainRequestReconciler) removeFinalizer(ctx context.Context, sdr *hostingv1.SubdomainRequest) error {
+	patch := client.MergeFrom(sdr.DeepCopy())
+	controllerutil.RemoveFinalizer(sdr, hostingv1.Finalizer)
+	return client.IgnoreNotFound(r.Patch(ctx, sdr, patch))
+}
+
+// neverProvisioned reports whether the request never got a site: no Namespace was
+// recorded in its status, and none labelled for it exists (the Namespace is the first
+// thing made, and the claim).
+func (r *SubdomainRequestReconciler) neverProvisioned(ctx context.Context, sdr *hostingv1.SubdomainRequest) (bool, error) {
+	if sdr.Status.Namespace != "" {
+		return false, nil
+	}
+	ns := &corev1.Namespace{}
+	err := r.APIReader.Get(ctx, client.ObjectKey{Name: r.Config.NamespaceFor(sdr.Spec.Subdomain)}, ns)
+	switch {
+	case apierrors.IsNotFound(err):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("reading Namespace %s: %w", r.Config.NamespaceFor(sdr.Spec.Subdomain), err)
+	}
+	return ns.Labels[hostingv1.RequestLabel] != sdr.Name, nil
 }
 
 // releaseSite drops the operator's ownership of everything it made and leaves the

@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -337,6 +342,7 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 	c1 := countersFrom(s1)
 	var mu sync.Mutex
 	kindNanos, kindCount := map[string]time.Duration{}, map[string]int{}
+	cpu0 := serverCPU()
 	t0 := time.Now()
 	err = parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
 		for _, obj := range floorSite(b.platform, subs[i], tag) {
@@ -371,6 +377,7 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 		return res, err
 	}
 	c2 := countersFrom(s2)
+	res.ServerCPUSec = round(serverCPU()-cpu0, 1)
 	res.ServerMeanMs = serverLatency(s1, s2)
 	res.Sec = round(last.Sub(t0).Seconds(), 2)
 	res.Writes = c2.Sub(c1).Writes()
@@ -434,8 +441,12 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 	}
 	p1 := b.opProc()
 	m1, _, _ := b.scrapeOperator(ctx)
+	cpu1 := serverCPU()
 
 	sentAt := make([]time.Time, n)
+	if b.o.APIServerProfile != "" && n == slices.Max(b.o.N) {
+		go b.apiserverProfile(ctx)
+	}
 	t0 := time.Now()
 	if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
 		sentAt[i] = time.Now()
@@ -473,8 +484,9 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 	}
 	p2 := b.opProc()
 	m2, _, _ := b.scrapeOperator(ctx)
+	cpu2 := serverCPU()
 
-	tp := throughputResult{N: n, HostHijackingPolicy: policy, GrantedBefore: floor.GrantedReqs, GrantedAfter: b.grantedRequests(ctx), Floor: floor, ApprovalsSec: round(approvals.Seconds(), 2),
+	tp := throughputResult{ServerCPUSec: round(cpu2-cpu1, 1), N: n, HostHijackingPolicy: policy, GrantedBefore: floor.GrantedReqs, GrantedAfter: b.grantedRequests(ctx), Floor: floor, ApprovalsSec: round(approvals.Seconds(), 2),
 		ChildrenSec: round(lastChild.Sub(t0).Seconds(), 2), ReadySec: round(lastReady.Sub(t0).Seconds(), 2),
 		PerRequest: distOf(perRequest), Stages: map[string]dist{"approvalToNamespace": distOf(toNamespace),
 			"namespaceToLastChild": distOf(nsToChildren), "lastChildToReady": distOf(childrenToReady)},
@@ -490,8 +502,8 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 		Ratio: round(per.Writes()/minimumWrites, 2), Lifecycle: round(c2.Sub(c0).Writes()/float64(n), 2),
 		Breakdown: writeBreakdown(s1, s2)}
 	b.res.Writes = append(b.res.Writes, wr)
-	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor %.2fs, ratio %.2f); %.2f writes/request %+v",
-		n, approvals.Round(time.Millisecond), tp.ChildrenSec, tp.ReadySec, floor.Sec, tp.RatioReady, wr.Total, per)
+	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor %.2fs, ratio %.2f); API server+etcd CPU %.1fs (floor %.1fs); %.2f writes/request %+v",
+		n, approvals.Round(time.Millisecond), tp.ChildrenSec, tp.ReadySec, floor.Sec, tp.RatioReady, tp.ServerCPUSec, floor.ServerCPUSec, wr.Total, per)
 	return nil
 }
 
@@ -910,4 +922,62 @@ func (b *bench) grantMapWrites(ctx context.Context, sizes []int) ([]grantMapResu
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// apiserverProfile writes a 30 s CPU profile of the API server to -apiserver-profile.
+func (b *bench) apiserverProfile(ctx context.Context) {
+	url := strings.TrimSuffix(b.env.Config.Host, "/") + "/debug/pprof/profile?seconds=30"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		logf("  API server profile: %v", err)
+		return
+	}
+	resp, err := b.adminHTTP.Do(req)
+	if err != nil {
+		logf("  API server profile: %v", err)
+		return
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(b.o.APIServerProfile, data, 0o644)
+	}
+	logf("  API server profile (%d bytes, HTTP %d) written to %s: %v", len(data), resp.StatusCode, b.o.APIServerProfile, err)
+}
+
+// serverCPU is the CPU time, in seconds, that the API server and etcd (this
+// process's children) have used so far.
+func serverCPU() float64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	total := 0.0
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ... utime(14) stime(15)
+		open, closing := strings.IndexByte(string(stat), '('), strings.LastIndexByte(string(stat), ')')
+		if open < 0 || closing < 0 {
+			continue
+		}
+		comm := string(stat[open+1 : closing])
+		f := strings.Fields(string(stat[closing+1:]))
+		if len(f) < 13 || (comm != "kube-apiserver" && comm != "etcd") {
+			continue
+		}
+		if ppid, _ := strconv.Atoi(f[1]); ppid != os.Getpid() {
+			continue
+		}
+		utime, _ := strconv.ParseFloat(f[11], 64)
+		stime, _ := strconv.ParseFloat(f[12], 64)
+		total += (utime + stime) / 100
+	}
+	return total
 }

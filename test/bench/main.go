@@ -58,9 +58,12 @@ type options struct {
 	Burst           int           `json:"kubeAPIBurst"`
 	ScaleMode       string        `json:"scaleMode"`
 	ScaleReadyMax   int           `json:"scaleReadyMax"`
-	PolicyOff       bool          `json:"policyOff"`
-	Out             string        `json:"-"`
-	Keep            bool          `json:"-"`
+	// APIServerProfile: where to write a 30 s CPU profile of the API server taken
+	// during the largest figure-2 batch (empty: none).
+	APIServerProfile string `json:"apiServerProfile,omitempty"`
+	PolicyOff        bool   `json:"policyOff"`
+	Out              string `json:"-"`
+	Keep             bool   `json:"-"`
 }
 
 func parseFlags() (options, error) {
@@ -77,6 +80,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.QPS, "kube-api-qps", 1000, "Operator --kube-api-qps.")
 	flag.IntVar(&o.Burst, "kube-api-burst", 2000, "Operator --kube-api-burst.")
 	flag.StringVar(&o.ScaleMode, "scale-mode", "auto", "Figure 7: requests added to reach a -scale size are 'ready' (approved and provisioned, 10 objects each), 'pending' (filed, waiting for the Kepala Dinas), or 'auto': ready when at most -scale-ready-max are added, else pending.")
+	flag.StringVar(&o.APIServerProfile, "apiserver-profile", "", "Write a 30 s CPU profile of the API server, taken during the largest figure-2 batch, to this file (go tool pprof).")
 	flag.IntVar(&o.ScaleReadyMax, "scale-ready-max", 2000, "With -scale-mode=auto, the most requests added as ready at one size.")
 	flag.BoolVar(&o.PolicyOff, "policy-off", false, "Figure 2: also run the pairs with the host-hijacking policy's binding removed.")
 	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")

@@ -113,6 +113,8 @@ type floorResult struct {
 	Writes      float64            `json:"writes"`
 	KindMeanMs  map[string]float64 `json:"createLatencyMeanMsByKind"`
 	GrantedReqs int                `json:"grantedRequestsInCluster"`
+	// ServerCPUSec: CPU seconds the API server and etcd used meanwhile.
+	ServerCPUSec float64 `json:"serverCPUSec"`
 	// ServerMeanMs: the API server's mean time per write, by verb and resource.
 	ServerMeanMs map[string]float64 `json:"serverMeanMs"`
 }
@@ -144,6 +146,9 @@ type throughputResult struct {
 	ServerMeanMs    map[string]float64 `json:"serverMeanMs"`
 	OperatorCPUSec  float64            `json:"operatorCPUSec"`
 	OperatorPeakMiB float64            `json:"operatorPeakRSSMiB"`
+	// ServerCPUSec: CPU seconds the API server and etcd used from the first approval
+	// until the operator was quiet again (the officials' approvals included).
+	ServerCPUSec    float64            `json:"serverCPUSec"`
 	OperatorMetrics map[string]float64 `json:"operatorMetricsDelta,omitempty"`
 }
 
@@ -355,6 +360,7 @@ func (b *bench) printTable(out io.Writer) {
 		}
 		fmt.Fprintf(w, "2\tN=%d %s: floor (direct, %d writers), %d→%d granted\t%.2f s (%.0f writes/s)\n", x.N, how, b.o.Workers, x.GrantedBefore, x.GrantedAfter, x.Floor.Sec, x.Floor.WritesPerS)
 		fmt.Fprintf(w, "2\tN=%d %s: operator, all children / all Ready\t%.2f s / %.2f s (ratio %.2f / %.2f)\n", x.N, how, x.ChildrenSec, x.ReadySec, x.RatioChildren, x.RatioReady)
+		fmt.Fprintf(w, "2\tN=%d %s: API server + etcd CPU, floor / operator (approvals included)\t%.1f s / %.1f s (ratio %.2f)\n", x.N, how, x.Floor.ServerCPUSec, x.ServerCPUSec, ratio(x.ServerCPUSec, x.Floor.ServerCPUSec))
 	}
 	for _, x := range r.Writes {
 		if !x.HostHijackingPolicy {
