@@ -33,16 +33,17 @@ func init() {
 
 func main() {
 	var (
-		configFile, metricsAddr, probeAddr, leaderNamespace string
-		leaderElect, secureMetrics, approvalOnly            bool
-		workers                                             int
-		qps                                                 float64
-		burst                                               int
+		configFile, metricsAddr, probeAddr, leaderNamespace, pprofAddr string
+		leaderElect, secureMetrics, approvalOnly                       bool
+		workers                                                        int
+		qps                                                            float64
+		burst                                                          int
 	)
 	flag.StringVar(&configFile, "config", "", "Platform configuration file (YAML); empty uses the defaults for kuduskab.go.id.")
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address of the metrics endpoint, e.g. :8443; 0 turns it off.")
 	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the liveness and readiness probes.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "Address of Go's /debug/pprof endpoints, e.g. 127.0.0.1:6060; empty turns them off.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles.")
 	flag.StringVar(&leaderNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the one the manager runs in).")
 	flag.BoolVar(&approvalOnly, "approval-only", false, "Run only the approval chain and name check; approved requests stop at phase Approved.")
@@ -76,6 +77,7 @@ func main() {
 		LeaderElectionID:        "subdomain-operator.hosting.kuduskab.go.id",
 		LeaderElectionNamespace: leaderNamespace,
 		Cache:                   controllers.CacheOptions(),
+		PprofBindAddress:        pprofAddr,
 	})
 	if err != nil {
 		log.Error(err, "creating the manager")

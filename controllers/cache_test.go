@@ -128,6 +128,14 @@ var _ = Describe("What the cache keeps", func() {
 		Expect(queued()).To(ConsistOf("wants-dinkes.kuduskab.go.id", "wants-lama.kuduskab.go.id"))
 		Expect(store.byHost("Ingress", "dinkes.kuduskab.go.id")).To(BeEmpty())
 
+		// The first list, streamed: the reflector keeps compact objects until the end.
+		compact, err := ingresses.Transformer()(foreign)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(compact).To(BeAssignableToTypeOf(&compactObject{}))
+		fresh := newChildStore(nil, true)
+		Expect(fresh.kinds["Ingress"].Replace([]any{compact}, "9")).To(Succeed())
+		Expect(fresh.byHost("Ingress", "dinkes.kuduskab.go.id")).To(Equal([]hostUser{{Namespace: "lama", Name: "legacy"}}))
+
 		// A relist after a lost watch: what is gone was deleted.
 		Expect(deployments.Add(ours)).To(Succeed())
 		Expect(deployments.Replace(nil, "10")).To(Succeed())

@@ -120,7 +120,36 @@ func drifted(old, cur *childEntry) bool {
 	return false
 }
 
+// compactObject is an object reduced to its entry. The reflector keeps the objects of
+// its first (streamed) list in a store of its own until the list is complete; with
+// Transformer it keeps these instead of whole objects.
+type compactObject struct {
+	metav1.ObjectMeta // name and namespace only
+	entry             *childEntry
+}
+
+// Transformer implements client-go's TransformingStore.
+func (s *kindStore) Transformer() toolscache.TransformFunc {
+	return func(obj any) (any, error) {
+		if c, ok := obj.(*compactObject); ok {
+			return c, nil
+		}
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return nil, err
+		}
+		_, e, err := entryOf(obj, s.kind.hosts)
+		if err != nil {
+			return nil, err
+		}
+		return &compactObject{ObjectMeta: metav1.ObjectMeta{Namespace: m.GetNamespace(), Name: m.GetName()}, entry: e}, nil
+	}
+}
+
 func entryOf(obj any, hosts func(*unstructured.Unstructured) []string) (string, *childEntry, error) {
+	if c, ok := obj.(*compactObject); ok {
+		return childKey(c.Namespace, c.Name), c.entry, nil
+	}
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return "", nil, err
@@ -179,6 +208,8 @@ type kindStore struct {
 	byHost map[string]map[string]struct{}
 	synced atomic.Bool
 }
+
+var _ toolscache.TransformingStore = &kindStore{}
 
 func (s *kindStore) Add(obj any) error    { return s.put(obj) }
 func (s *kindStore) Update(obj any) error { return s.put(obj) }

@@ -728,6 +728,12 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 		s.HeapInuseMiB = round(m["go_memstats_heap_inuse_bytes"]/(1<<20), 1)
 		s.PeakAfterScrap = round(b.opProc().PeakRSSMiB, 1)
 	}
+	if b.o.HeapProfiles != "" && b.op.pprof != "" {
+		path := filepath.Join(b.o.HeapProfiles, fmt.Sprintf("operator-heap-%d.prof", size))
+		if err := fetchTo(ctx, b.op.pprof+"/heap?gc=1", path); err != nil {
+			logf("  heap profile: %v", err)
+		}
+	}
 	if b.res.Idle != nil {
 		b.res.Idle.ResyncWrites[total] = s.ResyncWrites
 	}
@@ -980,4 +986,25 @@ func serverCPU() float64 {
 		total += (utime + stime) / 100
 	}
 	return total
+}
+
+// fetchTo saves the body of a GET to path.
+func fetchTo(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

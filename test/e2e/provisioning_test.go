@@ -149,6 +149,17 @@ var _ = Describe("Names and owners", func() {
 		Expect(dig(takenInZone)()).To(Equal([]string{takenIP}))
 	})
 
+	It("deletes a request that never got its site at once, even with deletionPolicy Delete, and leaves the zone's record alone", func() {
+		applyRequest("lama-hapus", takenInZone, "Delete")
+		Eventually(phaseOf("lama-hapus")).Should(Equal(hostingv1.PhaseReturnedToApplicant))
+		Expect(getSDR("lama-hapus").Finalizers).To(ContainElement(hostingv1.Finalizer), "the finalizer is added when the request is first seen")
+		// Nothing of its own to withdraw: no wait for the DNS server, which keeps
+		// answering for someone else's record.
+		mustKubectl("pemohon-dinkes", "delete", "sdr", "lama-hapus", "--wait=true", "--timeout=20s")
+		Expect(apierrors.IsNotFound(admin.Get(ctx, client.ObjectKey{Name: "lama-hapus"}, &hostingv1.SubdomainRequest{}))).To(BeTrue())
+		Expect(dig(takenInZone)()).To(Equal([]string{takenIP}))
+	})
+
 	It("of two requests for one name approved together, gives one site and returns the other", func() {
 		applyRequest("kembar-a", "kembar", "Retain")
 		applyRequest("kembar-b", "kembar", "Retain")
