@@ -33,8 +33,9 @@ import (
 // operator needs little of each: whether it exists, its resourceVersion and generation,
 // which request it belongs to, a digest of its labels, annotations and owners (to
 // notice a change), and, for Ingresses and DNSEndpoints, the hosts it serves (to tell
-// whether a name is free). childStore keeps exactly that, about 150 bytes per object,
-// fed by one reflector (list, then watch) per kind.
+// whether a name is free). childStore keeps exactly that, 200 to 450 bytes per object
+// with its map entries and indexes (heap profiles at 99,000 and 29,000 objects), fed
+// by one reflector (list, then watch) per kind.
 
 // childKind is one kind the store follows.
 type childKind struct {
