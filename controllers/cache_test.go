@@ -126,6 +126,10 @@ var _ = Describe("What the cache keeps", func() {
 		moved.SetGeneration(2)
 		Expect(ingresses.Update(moved)).To(Succeed())
 		Expect(queued()).To(ConsistOf("wants-dinkes.kuduskab.go.id", "wants-lama.kuduskab.go.id"))
+		statusOnly := moved.DeepCopy()
+		statusOnly.SetResourceVersion("11")
+		Expect(ingresses.Update(statusOnly)).To(Succeed())
+		Expect(queued()).To(BeEmpty(), "a load balancer address changes nobody's name")
 		Expect(store.byHost("Ingress", "dinkes.kuduskab.go.id")).To(BeEmpty())
 
 		// The first list, streamed: the reflector keeps compact objects until the end.

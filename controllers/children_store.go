@@ -393,11 +393,14 @@ func (c *childStore) changed(kind childKind, _ string, old, cur *childEntry) {
 	if kind.hosts == nil || c.forHosts == nil {
 		return
 	}
+	// Only a change of who serves which host matters to the name check: a new or
+	// removed object, other hosts, a request label put on or taken off.
+	servesOther := old == nil || cur == nil || !slices.Equal(old.hosts, cur.hosts) || old.request != cur.request
 	var hosts []string
-	if old != nil && old.request == "" {
+	if old != nil && old.request == "" && servesOther {
 		hosts = append(hosts, old.hosts...)
 	}
-	if cur != nil && cur.request == "" && (old == nil || !slices.Equal(old.hosts, cur.hosts) || old.request != "") {
+	if cur != nil && cur.request == "" && servesOther {
 		hosts = append(hosts, cur.hosts...)
 	}
 	if len(hosts) > 0 {
