@@ -40,7 +40,7 @@ func transformRequest(in any) (any, error) {
 			continue
 		}
 		var fields map[string]map[string]map[string]json.RawMessage
-		if err := json.Unmarshal(mf.FieldsV1.Raw, &fields); err != nil {
+		if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &fields); err != nil {
 			continue
 		}
 		decisions := map[string]json.RawMessage{}
@@ -57,7 +57,7 @@ func transformRequest(in any) (any, error) {
 			continue
 		}
 		keep = append(keep, metav1.ManagedFieldsEntry{Manager: mf.Manager, Operation: mf.Operation, Time: mf.Time,
-			FieldsType: mf.FieldsType, FieldsV1: &metav1.FieldsV1{Raw: raw}})
+			FieldsType: mf.FieldsType, FieldsV1: metav1.NewFieldsV1(string(raw))})
 	}
 	sdr.ManagedFields = keep
 	return sdr, nil

@@ -71,24 +71,20 @@ func childKinds(provisioning bool) []childKind {
 }
 
 func ingressHosts(u *unstructured.Unstructured) []string {
-	rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
-	var out []string
-	for _, r := range rules {
-		if m, ok := r.(map[string]any); ok {
-			if h, ok := m["host"].(string); ok && h != "" {
-				out = append(out, normalizeHost(h))
-			}
-		}
-	}
-	return out
+	return stringsIn(u, "host", "spec", "rules")
 }
 
 func dnsEndpointNames(u *unstructured.Unstructured) []string {
-	eps, _, _ := unstructured.NestedSlice(u.Object, "spec", "endpoints")
+	return stringsIn(u, "dnsName", "spec", "endpoints")
+}
+
+// stringsIn collects field of each item of the list at path, as normalized hosts.
+func stringsIn(u *unstructured.Unstructured, field string, path ...string) []string {
+	items, _, _ := unstructured.NestedSlice(u.Object, path...)
 	var out []string
-	for _, e := range eps {
-		if m, ok := e.(map[string]any); ok {
-			if h, ok := m["dnsName"].(string); ok && h != "" {
+	for _, item := range items {
+		if m, ok := item.(map[string]any); ok {
+			if h, ok := m[field].(string); ok && h != "" {
 				out = append(out, normalizeHost(h))
 			}
 		}

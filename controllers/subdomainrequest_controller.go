@@ -275,10 +275,3 @@ func findStep(steps []hostingv1.Step, name string) *hostingv1.Step {
 	}
 	return nil
 }
-
-func ignoreNotFound(err error) error {
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
-}

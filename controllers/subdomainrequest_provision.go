@@ -38,9 +38,6 @@ type provisionState struct {
 // reconcileProvisioning claims the name and creates or repairs the site.
 func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (ctrl.Result, error) {
 	st.prov.started = true
-	if err := r.ensureFinalizer(ctx, sdr); err != nil {
-		return ctrl.Result{}, err
-	}
 	claimed, err := r.claimName(ctx, sdr, st)
 	if err != nil || !claimed {
 		return ctrl.Result{RequeueAfter: conflictRetry(st)}, err
@@ -101,9 +98,8 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 }
 
 // ensureFinalizer makes the operator's cleanup part of the request's deletion. It is
-// added when the operator first sees a request (so that the path from the last
-// approval to the site does not wait for it), and here again for a request that
-// predates that.
+// added when the operator first sees a request (Reconcile), so that the path from the
+// last approval to the site does not wait for it.
 func (r *SubdomainRequestReconciler) ensureFinalizer(ctx context.Context, sdr *hostingv1.SubdomainRequest) error {
 	if controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
 		return nil
