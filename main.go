@@ -2,25 +2,33 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
+	"strings"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+	"sigs.k8s.io/yaml"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/dnscheck"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/policysettings"
 )
 
 var scheme = runtime.NewScheme()
@@ -34,7 +42,7 @@ func init() {
 func main() {
 	var (
 		configFile, metricsAddr, probeAddr, leaderNamespace, pprofAddr string
-		leaderElect, secureMetrics, approvalOnly                       bool
+		leaderElect, secureMetrics, approvalOnly, printSettings        bool
 		workers                                                        int
 		qps                                                            float64
 		burst                                                          int
@@ -47,6 +55,7 @@ func main() {
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles.")
 	flag.StringVar(&leaderNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the one the manager runs in).")
 	flag.BoolVar(&approvalOnly, "approval-only", false, "Run only the approval chain and name check; approved requests stop at phase Approved.")
+	flag.BoolVar(&printSettings, "print-policy-settings", false, "Print the admission policies' settings ConfigMap for this configuration (apply it with kubectl) and exit.")
 	flag.IntVar(&workers, "workers", 8, "Requests reconciled at the same time.")
 	flag.Float64Var(&qps, "kube-api-qps", 200, "Client queries per second to the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 400, "Client burst to the API server.")
@@ -60,6 +69,16 @@ func main() {
 	if err != nil {
 		log.Error(err, "loading the platform configuration")
 		os.Exit(1)
+	}
+
+	if printSettings {
+		out, err := yaml.Marshal(policysettings.ConfigMap(cfg))
+		if err != nil {
+			log.Error(err, "rendering the policy settings")
+			os.Exit(1)
+		}
+		fmt.Print(string(out))
+		return
 	}
 
 	restConfig := ctrl.GetConfigOrDie()
@@ -76,11 +95,16 @@ func main() {
 		LeaderElection:          leaderElect,
 		LeaderElectionID:        "subdomain-operator.hosting.kuduskab.go.id",
 		LeaderElectionNamespace: leaderNamespace,
-		Cache:                   controllers.CacheOptions(),
+		Cache:                   controllers.CacheOptions(cfg),
 		PprofBindAddress:        pprofAddr,
 	})
 	if err != nil {
 		log.Error(err, "creating the manager")
+		os.Exit(1)
+	}
+
+	if err := checkPolicySettings(mgr.GetAPIReader(), cfg); err != nil {
+		log.Error(err, "the admission policies do not match this configuration")
 		os.Exit(1)
 	}
 
@@ -124,4 +148,23 @@ func main() {
 		log.Error(err, "running the manager")
 		os.Exit(1)
 	}
+}
+
+// checkPolicySettings refuses to run when the admission policies' settings disagree
+// with the configuration: the policies would then refuse what the operator provisions
+// (or allow what it should not), and the operator cannot fix that itself, since it
+// may not write what confines it.
+func checkPolicySettings(reader client.Reader, cfg config.Config) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cm := &corev1.ConfigMap{}
+	key := client.ObjectKey{Namespace: cfg.GrantedHosts.Namespace, Name: policysettings.Name}
+	if err := reader.Get(ctx, key, cm); err != nil {
+		return fmt.Errorf("reading ConfigMap %s (install config/policies first): %w", key, err)
+	}
+	if diff := policysettings.Differences(cfg, cm.Data); len(diff) > 0 {
+		return fmt.Errorf("ConfigMap %s disagrees with the configuration; update it (manager --config <file> --print-policy-settings | kubectl apply -f -) or the configuration:\n  %s",
+			key, strings.Join(diff, "\n  "))
+	}
+	return nil
 }

@@ -7,19 +7,26 @@ import (
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 )
 
 // CacheOptions keeps the cache to the SubdomainRequests, and of their managedFields
 // only the entries that date a decision. The provisioned objects, Ingresses and
 // DNSEndpoints are followed by childStore instead, at a fraction of the memory.
-func CacheOptions() cache.Options {
+// Of ConfigMaps it holds only the 32 granted-hosts maps, which every provisioning pass
+// checks.
+func CacheOptions(cfg config.Config) cache.Options {
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&hostingv1.SubdomainRequest{}: {Transform: transformRequest},
+		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{cfg.GrantedHosts.Namespace: {
+			LabelSelector: labels.SelectorFromSet(labels.Set{GrantShardLabel: cfg.GrantedHosts.Name})}}},
 	}}
 }
 

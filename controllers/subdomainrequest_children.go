@@ -44,9 +44,9 @@ func ownedKinds() []client.Object {
 
 func labelsFor(sdr *hostingv1.SubdomainRequest) map[string]string {
 	return map[string]string{
-		hostingv1.SubdomainLabel:       sdr.Spec.Subdomain,
-		hostingv1.RequestLabel:         sdr.Name,
-		"app.kubernetes.io/managed-by": "subdomain-operator",
+		hostingv1.SubdomainLabel: sdr.Spec.Subdomain,
+		hostingv1.RequestLabel:   sdr.Name,
+		hostingv1.ManagedByLabel: hostingv1.ManagedByValue,
 	}
 }
 
@@ -63,7 +63,17 @@ func objectMeta(sdr *hostingv1.SubdomainRequest, namespace, name string) metav1.
 func desiredNamespace(cfg config.Config, sdr *hostingv1.SubdomainRequest) *corev1.Namespace {
 	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: objectMeta(sdr, "", cfg.NamespaceFor(sdr.Spec.Subdomain))}
-	ns.Annotations = map[string]string{"hosting.kuduskab.go.id/unit": sdr.Spec.Applicant.Unit}
+	// The subdomain label is the grant the host policies read (only this Namespace,
+	// named prefix+label, may serve the name); the group annotation is the only
+	// subject the operator may bind to "edit" here (operator-confinement policy).
+	ns.Labels[hostingv1.PodSecurityEnforceLabel] = cfg.PodSecurity
+	ns.Labels["pod-security.kubernetes.io/enforce-version"] = "latest"
+	ns.Labels["pod-security.kubernetes.io/warn"] = cfg.PodSecurity
+	ns.Annotations = map[string]string{
+		hostingv1.UnitAnnotation:  sdr.Spec.Applicant.Unit,
+		hostingv1.GroupAnnotation: sdr.Spec.Applicant.Group,
+		hostingv1.GrantAnnotation: cfg.GrantedHosts.Namespace + "/" + GrantShard(cfg.GrantedHosts.Name, cfg.FQDN(sdr.Spec.Subdomain)),
+	}
 	return ns
 }
 
@@ -144,15 +154,22 @@ func starterDeployment(cfg config.Config, sdr *hostingv1.SubdomainRequest, ns st
 		Selector: &metav1.LabelSelector{MatchLabels: siteLabels()},
 		Template: corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Labels: siteLabels()},
+			// Runs under Pod Security "restricted", which the site namespace enforces.
 			Spec: corev1.PodSpec{
-				SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true)},
+				AutomountServiceAccountToken: ptr.To(false),
+				SecurityContext: &corev1.PodSecurityContext{
+					RunAsNonRoot:   ptr.To(true),
+					SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+				},
 				Containers: []corev1.Container{{
 					Name:  "web",
 					Image: cfg.StarterImage,
 					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}},
 					SecurityContext: &corev1.SecurityContext{
+						RunAsNonRoot:             ptr.To(true),
 						AllowPrivilegeEscalation: ptr.To(false),
 						Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+						SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
 					VolumeMounts: []corev1.VolumeMount{{Name: "content", MountPath: "/usr/share/nginx/html", ReadOnly: true}},
 				}},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
@@ -15,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -55,7 +57,7 @@ type SubdomainRequestReconciler struct {
 	verified verifiedObjects
 }
 
-// +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests,verbs=get;list;watch;update;patch;provision
 // +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests/finalizers,verbs=update
 // +kubebuilder:rbac:groups=core,resources=namespaces;resourcequotas;limitranges;configmaps;services,verbs=get;list;watch;create;update;patch;delete
@@ -182,7 +184,7 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 		Now:           st.now,
 		Standard:      r.Config.StandardFor,
 	})
-	setConditions(sdr, st, ph, r.Provisioning)
+	r.setConditions(sdr, st, ph)
 	if ok {
 		s.ObservedGeneration = sdr.Generation
 	}
@@ -247,6 +249,23 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 	// The provisioned objects matter only when someone changes or deletes them
 	// (drift); other people's Ingresses and DNSEndpoints when they take or free a name.
 	// See childStore.
+	if r.Provisioning {
+		// A grant removed or changed in its ConfigMap is put back (ensureGrant).
+		b = b.Watches(&corev1.ConfigMap{}, handler.Funcs{
+			UpdateFunc: func(ctx context.Context, e eventUpdate, q queue) {
+				for _, req := range r.requestsForGrantChanges(ctx, e.ObjectOld.(*corev1.ConfigMap), e.ObjectNew.(*corev1.ConfigMap)) {
+					q.Add(req)
+				}
+			},
+			DeleteFunc: func(ctx context.Context, e eventDelete, q queue) {
+				if cm, ok := e.Object.(*corev1.ConfigMap); ok {
+					for _, req := range r.requestsForGrantChanges(ctx, cm, nil) {
+						q.Add(req)
+					}
+				}
+			},
+		})
+	}
 	r.children = newChildStore(mgr.GetConfig(), r.Provisioning)
 	r.children.forHosts = r.requestsForHosts
 	b = b.WatchesRawSource(r.children)
@@ -263,6 +282,14 @@ func builderPredicates() builder.Predicates {
 		predicate.LabelChangedPredicate{},
 		predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 			return !e.ObjectNew.GetDeletionTimestamp().Equal(e.ObjectOld.GetDeletionTimestamp())
+		}},
+		// The finalizer gone from a live request (only a cluster administrator can
+		// remove it past the admission policy): put it back. The operator's own
+		// finalizer writes do not come back as work.
+		predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectNew.GetDeletionTimestamp().IsZero() &&
+				controllerutil.ContainsFinalizer(e.ObjectOld, hostingv1.Finalizer) &&
+				!controllerutil.ContainsFinalizer(e.ObjectNew, hostingv1.Finalizer)
 		}},
 	))
 }

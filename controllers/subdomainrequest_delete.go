@@ -55,9 +55,13 @@ func (r *SubdomainRequestReconciler) reconcileDelete(ctx context.Context, sdr *h
 	if err != nil || wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, err
 	}
-	// The request goes, and with it the grant: the host is no longer protected.
-	if err := r.releaseGrant(ctx, sdr); err != nil {
-		return ctrl.Result{}, err
+	// With Delete the site is gone and so is the grant. A retained site keeps its host
+	// granted to its namespace (its Namespace keeps the subdomain label, the map keeps
+	// the entry) until a platform administrator releases it (docs/security.md).
+	if sdr.Spec.DeletionPolicy == hostingv1.DeletionPolicyDelete {
+		if err := r.releaseGrant(ctx, sdr); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if err := r.removeFinalizer(ctx, sdr); err != nil {
 		return ctrl.Result{}, err

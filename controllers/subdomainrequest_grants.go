@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
@@ -34,14 +36,30 @@ func GrantShard(prefix, host string) string {
 	return fmt.Sprintf("%s-%02d", prefix, h.Sum32()%GrantShards)
 }
 
-// recordGrant writes "<fqdn>": "<namespace> <request>" into the host's granted-hosts
-// ConfigMap, which the host-hijacking admission policy reads.
-func (r *SubdomainRequestReconciler) recordGrant(ctx context.Context, sdr *hostingv1.SubdomainRequest) error {
+// ensureGrant makes sure the host's granted-hosts ConfigMap holds "<fqdn>":
+// "<namespace> <request>", which the host-hijacking admission policy reads. It is
+// checked on every provisioning pass against the cached maps (a read from memory) and
+// written only when the entry is missing or wrong: a grant someone removed is put back.
+func (r *SubdomainRequestReconciler) ensureGrant(ctx context.Context, sdr *hostingv1.SubdomainRequest) error {
+	host := r.Config.FQDN(sdr.Spec.Subdomain)
 	value := r.Config.NamespaceFor(sdr.Spec.Subdomain) + " " + sdr.Name
-	return r.patchGrant(ctx, r.Config.FQDN(sdr.Spec.Subdomain), &value)
+	ref := r.Config.GrantedHosts
+	cm := &corev1.ConfigMap{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: GrantShard(ref.Name, host)}, cm)
+	if err == nil && cm.Data[host] == value {
+		return nil
+	}
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("reading the grant of %s: %w", host, err)
+	}
+	if err == nil && cm.Data[host] != "" {
+		ctrl.LoggerFrom(ctx).Info("restoring a changed grant", "host", host, "found", cm.Data[host], "want", value)
+	}
+	return r.patchGrant(ctx, host, &value)
 }
 
-// releaseGrant removes the request's host from its granted-hosts ConfigMap.
+// releaseGrant removes the request's host from its granted-hosts ConfigMap. Only the
+// Delete policy does this, once the site is gone: a retained site keeps its host.
 func (r *SubdomainRequestReconciler) releaseGrant(ctx context.Context, sdr *hostingv1.SubdomainRequest) error {
 	return r.patchGrant(ctx, r.Config.FQDN(sdr.Spec.Subdomain), nil)
 }
@@ -59,7 +77,7 @@ func (r *SubdomainRequestReconciler) patchGrant(ctx context.Context, host string
 	err = r.Patch(ctx, cm, client.RawPatch(client.Merge.Type(), patch), client.FieldOwner(FieldManager))
 	if apierrors.IsNotFound(err) && value != nil {
 		cm.Data = map[string]string{host: *value}
-		cm.Labels = map[string]string{GrantShardLabel: ref.Name, "app.kubernetes.io/managed-by": "subdomain-operator"}
+		cm.Labels = map[string]string{GrantShardLabel: ref.Name, hostingv1.ManagedByLabel: hostingv1.ManagedByValue}
 		err = r.Create(ctx, cm, client.FieldOwner(FieldManager))
 		if apierrors.IsAlreadyExists(err) {
 			return r.patchGrant(ctx, host, value)
@@ -72,4 +90,16 @@ func (r *SubdomainRequestReconciler) patchGrant(ctx context.Context, host string
 		return fmt.Errorf("recording the grant of %s in ConfigMap %s/%s: %w", host, ref.Namespace, name, err)
 	}
 	return nil
+}
+
+// requestsForGrantChanges brings back the requests whose grant entry changed or
+// vanished in a granted-hosts ConfigMap, so that ensureGrant puts it back.
+func (r *SubdomainRequestReconciler) requestsForGrantChanges(ctx context.Context, old, cur *corev1.ConfigMap) []reconcile.Request {
+	var hosts []string
+	for host, value := range old.Data {
+		if cur == nil || cur.Data[host] != value {
+			hosts = append(hosts, host)
+		}
+	}
+	return r.requestsForHosts(ctx, hosts)
 }

@@ -58,14 +58,17 @@ func (r *SubdomainRequestReconciler) checkName(ctx context.Context, sdr *hosting
 		}
 	}
 
+	// An object is this request's own only inside the request's own namespace: a
+	// request label on an object anywhere else is somebody's claim, never trusted.
+	own := func(u hostUser) bool { return u.Namespace == r.Config.NamespaceFor(label) && u.Request == sdr.Name }
 	for _, ing := range r.children.byHost("Ingress", fqdn) {
-		if ing.Request != sdr.Name {
+		if !own(ing) {
 			facts.Ingresses = append(facts.Ingresses, availability.Object{Namespace: ing.Namespace, Name: ing.Name})
 		}
 	}
 	ownDNSEndpoint := false
 	for _, ep := range r.children.byHost("DNSEndpoint", fqdn) {
-		if ep.Request != sdr.Name {
+		if !own(ep) {
 			facts.DNSEndpoints = append(facts.DNSEndpoints, availability.Object{Namespace: ep.Namespace, Name: ep.Name})
 		} else {
 			ownDNSEndpoint = true
@@ -161,4 +164,20 @@ func decisionTime(sdr *hostingv1.SubdomainRequest, role hostingv1.Role, now time
 		}
 	}
 	return best
+}
+
+// servedElsewhere lists the Ingresses and DNSEndpoints outside the site's namespace
+// that serve or publish its host: an object that predates the grant (admission
+// refuses new ones). The site is not Ready while there are any.
+func (r *SubdomainRequestReconciler) servedElsewhere(sdr *hostingv1.SubdomainRequest) []string {
+	fqdn, ns := r.Config.FQDN(sdr.Spec.Subdomain), r.Config.NamespaceFor(sdr.Spec.Subdomain)
+	var out []string
+	for _, kind := range []string{"Ingress", "DNSEndpoint"} {
+		for _, u := range r.children.byHost(kind, fqdn) {
+			if u.Namespace != ns {
+				out = append(out, fmt.Sprintf("%s %s/%s", kind, u.Namespace, u.Name))
+			}
+		}
+	}
+	return out
 }

@@ -27,6 +27,17 @@ func (r *SubdomainRequestReconciler) notifyApplicant(ctx context.Context, sdr *h
 	if !ok {
 		return 0
 	}
+	if msg.Event == notify.EventReturned {
+		if last, limited := returnedRecently(sdr.Status.Notifications, key, st.now); limited {
+			// A request could otherwise be renamed into one taken name after another
+			// and make the operator mail any address again and again.
+			next := last.Add(ReturnedNoticeInterval)
+			setCondition(sdr, hostingv1.ConditionApplicantNotified, false, hostingv1.ReasonNotificationLimited,
+				fmt.Sprintf("a returned notice was already sent at %s; at most one is sent per day, the next not before %s",
+					last.UTC().Format(time.RFC3339), next.UTC().Format(time.RFC3339)))
+			return next.Sub(st.now)
+		}
+	}
 	var retry time.Duration
 	var failures []string
 	var lastSent time.Time
@@ -119,6 +130,29 @@ func (r *SubdomainRequestReconciler) pendingMessage(sdr *hostingv1.SubdomainRequ
 	}
 	m.ID = fmt.Sprintf("%s.%s.%s", sdr.UID, strings.ReplaceAll(key, ":", "."), "subdomain-operator")
 	return m, key, true
+}
+
+// ReturnedNoticeInterval is how often at most a request's applicant is mailed that it
+// was returned: once a day, whatever the number of renames.
+const ReturnedNoticeInterval = 24 * time.Hour
+
+// returnedRecently reports whether a "returned" notice for another name than key's
+// was sent (or is being sent) within ReturnedNoticeInterval, and when.
+func returnedRecently(list []hostingv1.NotificationRecord, key string, now time.Time) (time.Time, bool) {
+	var last time.Time
+	for _, n := range list {
+		if !strings.HasPrefix(n.Key, "returned:") || strings.HasPrefix(n.Key, key+"/") {
+			continue
+		}
+		t := n.SentAt
+		if t == nil {
+			t = n.LastAttemptAt
+		}
+		if t != nil && t.After(last) {
+			last = t.Time
+		}
+	}
+	return last, !last.IsZero() && now.Sub(last) < ReturnedNoticeInterval
 }
 
 func findNotification(list []hostingv1.NotificationRecord, key string) hostingv1.NotificationRecord {

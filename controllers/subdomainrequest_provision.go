@@ -31,7 +31,10 @@ type provisionState struct {
 	dnsReason      string
 	conflict       string // an object of ours already exists and belongs to someone else
 	conflictKind   string
-	ready          bool
+	// elsewhere are the objects outside the site namespace that serve or publish
+	// the host (they predate the grant): reported, never silently shared.
+	elsewhere []string
+	ready     bool
 	started        bool
 }
 
@@ -50,10 +53,7 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 	outcomes := make([]outcome, len(children))
 	errs := make([]error, len(children)+1)
 	var wg sync.WaitGroup
-	if sdr.Status.Namespace == "" {
-		// First time through (or again after a crash before the status was written).
-		wg.Go(func() { errs[len(children)] = r.recordGrant(ctx, sdr) })
-	}
+	wg.Go(func() { errs[len(children)] = r.ensureGrant(ctx, sdr) })
 	for i, desired := range children {
 		wg.Go(func() {
 			outcomes[i], errs[i] = r.ensure(ctx, sdr, desired)
@@ -90,7 +90,8 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 	}
 
 	wait := r.checkDNS(ctx, sdr, st)
-	st.prov.ready = st.prov.namespaceReady && st.prov.ingressReady && st.prov.dnsReady && st.prov.conflict == ""
+	st.prov.elsewhere = r.servedElsewhere(sdr)
+	st.prov.ready = st.prov.namespaceReady && st.prov.ingressReady && st.prov.dnsReady && st.prov.conflict == "" && len(st.prov.elsewhere) == 0
 	if st.prov.conflict != "" {
 		return ctrl.Result{RequeueAfter: time.Minute}, nil
 	}
@@ -332,7 +333,7 @@ func dnsBackoff(waited time.Duration) time.Duration {
 	return d
 }
 
-func setProvisioningConditions(sdr *hostingv1.SubdomainRequest, st *state) {
+func (r *SubdomainRequestReconciler) setProvisioningConditions(sdr *hostingv1.SubdomainRequest, st *state) {
 	p := st.prov
 	if !p.started {
 		return
@@ -353,6 +354,14 @@ func setProvisioningConditions(sdr *hostingv1.SubdomainRequest, st *state) {
 		setCondition(sdr, hostingv1.ConditionIngressReady, true, hostingv1.ReasonProvisioned, "Ingress "+sdr.Status.Namespace+"/"+SiteName+" serves "+sdr.Status.URL)
 	default:
 		setCondition(sdr, hostingv1.ConditionIngressReady, false, hostingv1.ReasonProvisioning, "the Ingress is not provisioned yet")
+	}
+	if len(p.elsewhere) > 0 {
+		setCondition(sdr, hostingv1.ConditionHostExclusive, false, hostingv1.ReasonHostServedElsewhere,
+			fmt.Sprintf("%s is also served or published outside namespace %s, by %s; the platform team must remove them before the site is Ready",
+				r.Config.FQDN(sdr.Spec.Subdomain), sdr.Status.Namespace, strings.Join(p.elsewhere, ", ")))
+	} else if p.namespaceReady {
+		setCondition(sdr, hostingv1.ConditionHostExclusive, true, hostingv1.ReasonHostExclusive,
+			fmt.Sprintf("only namespace %s serves and publishes %s", sdr.Status.Namespace, r.Config.FQDN(sdr.Spec.Subdomain)))
 	}
 	switch {
 	case p.conflictKind == "DNSEndpoint":

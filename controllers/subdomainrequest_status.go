@@ -23,12 +23,12 @@ func setCondition(sdr *hostingv1.SubdomainRequest, typ string, status bool, reas
 	})
 }
 
-func setConditions(sdr *hostingv1.SubdomainRequest, st *state, ph hostingv1.Phase, provisioning bool) {
+func (r *SubdomainRequestReconciler) setConditions(sdr *hostingv1.SubdomainRequest, st *state, ph hostingv1.Phase) {
 	setNameAvailableCondition(sdr, st)
 	setApprovedCondition(sdr, st.chain)
 	setSLACondition(sdr)
-	if provisioning {
-		setProvisioningConditions(sdr, st)
+	if r.Provisioning {
+		r.setProvisioningConditions(sdr, st)
 	}
 	setReadyCondition(sdr, ph)
 }
@@ -123,6 +123,11 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 		}
 		if before.Status.Phase == hostingv1.PhaseReturnedToApplicant && after.Status.Phase != hostingv1.PhaseRejected {
 			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonRenamed, "CheckName", "the name %s is free", after.Spec.Subdomain)
+		}
+	}
+	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionHostExclusive); c != nil && c.Status == metav1.ConditionFalse {
+		if old := meta.FindStatusCondition(before.Status.Conditions, hostingv1.ConditionHostExclusive); old == nil || old.Status != metav1.ConditionFalse || old.Message != c.Message {
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonHostServedElsewhere, "CheckHost", "%s", c.Message)
 		}
 	}
 	wasBreached := meta.IsStatusConditionTrue(before.Status.Conditions, hostingv1.ConditionSLABreached)

@@ -46,6 +46,30 @@ const (
 	// ApproveVerb is the RBAC verb on subdomainrequests, with the role as resource
 	// name, that makes a user a holder of that role.
 	ApproveVerb = "approve"
+	// ProvisionVerb is the RBAC verb on subdomainrequests that marks the subdomain
+	// operator for the admission policies: only it adds or removes the finalizer and
+	// publishes site records under the base domain. Its generated ClusterRole holds it.
+	ProvisionVerb = "provision"
+	// AdministerVerb is the RBAC verb on subdomainrequests of platform administrators
+	// (ClusterRole subdomain-platform-admin): they may delete any request and publish
+	// the platform's own DNS records.
+	AdministerVerb = "administer"
+
+	// GroupAnnotation on a site Namespace names the applicant's group, the only
+	// subject the operator may bind to "edit" there (operator-confinement policy).
+	GroupAnnotation = "hosting.kuduskab.go.id/group"
+	// UnitAnnotation on a site Namespace names the unit it belongs to.
+	UnitAnnotation = "hosting.kuduskab.go.id/unit"
+	// GrantAnnotation on a site Namespace names the granted-hosts ConfigMap that holds
+	// its grant, so that a platform administrator can release a retained host.
+	GrantAnnotation = "hosting.kuduskab.go.id/grant"
+	// ManagedByLabel marks what the operator made; external-dns publishes only
+	// DNSEndpoints carrying it (--label-filter).
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	// ManagedByValue is ManagedByLabel's value.
+	ManagedByValue = "subdomain-operator"
+	// PodSecurityEnforceLabel is the Pod Security admission label of a Namespace.
+	PodSecurityEnforceLabel = "pod-security.kubernetes.io/enforce"
 )
 
 // ApprovalAnnotation returns the approval annotation key of a role.
@@ -82,6 +106,9 @@ const (
 	ConditionApplicantNotified = "ApplicantNotified"
 	ConditionSLABreached       = "SLABreached"
 	ConditionReady             = "Ready"
+	// ConditionHostExclusive is True when nothing outside the site namespace serves
+	// or publishes the granted host.
+	ConditionHostExclusive = "HostExclusive"
 )
 
 // Condition and Event reasons.
@@ -111,6 +138,14 @@ const (
 	ReasonNotificationFailed   = "NotificationFailed"
 	ReasonNotReady             = "NotReady"
 	ReasonRegistered           = "Registered"
+	// ReasonHostServedElsewhere: an object outside the site namespace serves or
+	// publishes the granted host; the site is not Ready until it is gone.
+	ReasonHostServedElsewhere = "HostServedElsewhere"
+	// ReasonHostExclusive: only the site namespace serves and publishes the host.
+	ReasonHostExclusive = "HostExclusive"
+	// ReasonNotificationLimited: a "returned" notice was already sent within the last
+	// day; the next one waits.
+	ReasonNotificationLimited = "NotificationLimited"
 )
 
 // Step names of the timeline, one per row of the SOP.

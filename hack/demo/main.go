@@ -131,6 +131,10 @@ notification:
 `, zone, targetIP, bind.Addr, mail.SMTPPort)), 0o644); err != nil {
 		return err
 	}
+	// What the admission policies must know of this configuration (its ingress target).
+	if err := st.env.ApplyPolicySettingsFor(ctx, cfg); err != nil {
+		return err
+	}
 	op, err := harness.Start(dir, "operator", manager, []string{"--config=" + cfg, "--kubeconfig=" + kubeconfigs[testenv.OperatorUser],
 		"--health-probe-bind-address=0", "--metrics-bind-address=0"})
 	if err != nil {

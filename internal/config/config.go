@@ -52,6 +52,16 @@ type Config struct {
 	// GrantedHosts is the ConfigMap where the operator records which namespace each
 	// granted host belongs to; the host-hijacking admission policy reads it.
 	GrantedHosts ObjectRef `json:"grantedHosts"`
+	// GroupPattern is the RE2 pattern spec.applicant.group must match (the platform's
+	// group naming); the request-form admission policy enforces it.
+	GroupPattern string `json:"groupPattern"`
+	// PodSecurity is the Pod Security level enforced in site namespaces: restricted
+	// (the default), baseline or privileged.
+	PodSecurity string `json:"podSecurity"`
+	// LegacyNamespaces may serve hosts under the base domain that nobody was granted
+	// (the apex, www, legacy sites); the ingress-hosts admission policy reads it. No
+	// namespace may serve a host granted to a site.
+	LegacyNamespaces []string `json:"legacyNamespaces,omitempty"`
 }
 
 // ObjectRef names a namespaced object.
@@ -111,6 +121,9 @@ type SMTP struct {
 
 var namespacePrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
+// DefaultGroupPattern is the group naming of Kabupaten Kudus: opd:<unit>.
+const DefaultGroupPattern = `^opd:[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+
 // Default returns the configuration for Kabupaten Kudus.
 func Default() Config {
 	return Config{
@@ -137,6 +150,8 @@ func Default() Config {
 		DNS:          DNS{Timeout: metav1.Duration{Duration: 2 * time.Second}},
 		StarterImage: "nginxinc/nginx-unprivileged:1.27-alpine",
 		GrantedHosts: ObjectRef{Namespace: "subdomain-operator-system", Name: "granted-hosts"},
+		GroupPattern: DefaultGroupPattern,
+		PodSecurity:  "restricted",
 	}
 }
 
@@ -225,6 +240,17 @@ func (c *Config) Validate() error {
 		if (c.Notification.SMTP.UsernameFile == "") != (c.Notification.SMTP.PasswordFile == "") {
 			return fmt.Errorf("notification.smtp needs both usernameFile and passwordFile, or neither")
 		}
+	}
+	if _, err := regexp.Compile(c.GroupPattern); err != nil || c.GroupPattern == "" {
+		return fmt.Errorf("groupPattern %q is not a regular expression: %v", c.GroupPattern, err)
+	}
+	if strings.HasPrefix(c.GroupPattern, "^system:") || regexp.MustCompile(c.GroupPattern).MatchString("system:authenticated") {
+		return fmt.Errorf("groupPattern %q lets system: groups through; a site must belong to a unit's own group", c.GroupPattern)
+	}
+	switch c.PodSecurity {
+	case "restricted", "baseline", "privileged":
+	default:
+		return fmt.Errorf("podSecurity %q must be restricted, baseline or privileged", c.PodSecurity)
 	}
 	if c.DNS.Timeout.Duration <= 0 {
 		c.DNS.Timeout.Duration = 2 * time.Second

@@ -115,7 +115,7 @@ func setup() error {
 	cfg.TimeStandards.Provisioning = metav1.Duration{Duration: provisioningStandard}
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: testenv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(),
+		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(cfg),
 	})
 	if err != nil {
 		return err

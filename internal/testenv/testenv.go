@@ -16,6 +16,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -28,8 +29,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/policysettings"
 )
 
 // Scheme knows the built-in kinds, SubdomainRequest and DNSEndpoint.
@@ -112,13 +116,15 @@ func Start(ctx context.Context) (*Env, error) {
 			return nil, fmt.Errorf("the API server does not serve %T: %v", list, lastErr)
 		}
 	}
-	// The operator's namespace holds the granted-hosts ConfigMap.
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "subdomain-operator-system"}}); err != nil {
+	// config/policies: the operator's namespace, the policy settings, the 32 grant
+	// maps and every admission policy, as kustomize would install them; then the roles.
+	policies, err := PolicyFiles()
+	if err != nil {
 		_ = env.Stop()
-		return nil, fmt.Errorf("creating the operator's namespace: %w", err)
+		return nil, err
 	}
-	for _, f := range []string{"config/policies/approval-chain.yaml", "config/policies/host-hijacking.yaml", "config/officials/roles.yaml"} {
-		if err := e.ApplyFile(ctx, filepath.Join(RepoRoot(), f)); err != nil {
+	for _, f := range append(policies, filepath.Join(RepoRoot(), "config/officials/roles.yaml")) {
+		if err := e.ApplyFile(ctx, f); err != nil {
 			_ = env.Stop()
 			return nil, err
 		}
@@ -130,6 +136,51 @@ func Start(ctx context.Context) (*Env, error) {
 	return e, nil
 }
 
+// PolicyFiles lists the files of config/policies in the order of its kustomization.
+func PolicyFiles() ([]string, error) {
+	dir := filepath.Join(RepoRoot(), "config", "policies")
+	data, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var k struct {
+		Resources []string `json:"resources"`
+	}
+	if err := sigsyaml.Unmarshal(data, &k); err != nil {
+		return nil, fmt.Errorf("reading config/policies/kustomization.yaml: %w", err)
+	}
+	var out []string
+	for _, r := range k.Resources {
+		out = append(out, filepath.Join(dir, r))
+	}
+	return out, nil
+}
+
+// ApplyPolicySettings writes the admission policies' settings for a configuration
+// other than the default (the operator refuses to start when they disagree).
+func (e *Env) ApplyPolicySettings(ctx context.Context, cfg config.Config) error {
+	cm := policysettings.ConfigMap(cfg)
+	existing := &corev1.ConfigMap{}
+	if err := e.Client.Get(ctx, client.ObjectKeyFromObject(cm), existing); err != nil {
+		return err
+	}
+	existing.Data = cm.Data
+	if err := e.Client.Update(ctx, existing); err != nil {
+		return fmt.Errorf("writing the policy settings: %w", err)
+	}
+	return nil
+}
+
+// ApplyPolicySettingsFor writes the policy settings for the operator's configuration
+// file, as a platform team does with `manager --print-policy-settings`.
+func (e *Env) ApplyPolicySettingsFor(ctx context.Context, configFile string) error {
+	cfg, err := config.Load(configFile)
+	if err != nil {
+		return err
+	}
+	return e.ApplyPolicySettings(ctx, cfg)
+}
+
 // waitForPolicies waits until the admission policies act: the API server loads them,
 // and learns the CRD's schema for the mutating ones, asynchronously. Dry-run creates
 // go through admission without storing anything.
@@ -138,7 +189,7 @@ func (e *Env) waitForPolicies(ctx context.Context) error {
 		s := &hostingv1.SubdomainRequest{
 			ObjectMeta: metav1.ObjectMeta{GenerateName: "policy-probe-", Annotations: annotations},
 			Spec: hostingv1.SubdomainRequestSpec{Subdomain: "policy-probe", Purpose: "probe",
-				Applicant: hostingv1.Applicant{Unit: "probe", ContactName: "probe", Email: "probe@example.test", Group: "probe"},
+				Applicant: hostingv1.Applicant{Unit: "probe", ContactName: "probe", Email: "probe@example.test", Group: "opd:probe"},
 				Letter:    hostingv1.Letter{Number: "0", Date: "2026-01-01"}},
 		}
 		err := e.Client.Create(ctx, s)
@@ -147,15 +198,24 @@ func (e *Env) waitForPolicies(ctx context.Context) error {
 		}
 		return s, err
 	}
-	var errMutating, errValidating error
+	// The host policies read their parameters from ConfigMaps: an Ingress for the
+	// apex is refused once they are loaded.
+	hostProbe := func() error {
+		ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{GenerateName: "policy-probe-", Namespace: "default"},
+			Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: "kuduskab.go.id"}}}}
+		return e.Client.Create(ctx, ing, client.DryRunAll)
+	}
+	var errMutating, errValidating, errHosts error
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
 		var s *hostingv1.SubdomainRequest
 		s, errMutating = probe(nil)
 		_, errValidating = probe(map[string]string{hostingv1.ApprovalAnnotation(hostingv1.RoleKepalaDinas): "probe"})
-		return errMutating == nil && s.Annotations[hostingv1.RequestedByAnnotation] != "" && apierrors.IsForbidden(errValidating), nil
+		errHosts = hostProbe()
+		return errMutating == nil && s.Annotations[hostingv1.RequestedByAnnotation] != "" && apierrors.IsForbidden(errValidating) &&
+			errHosts != nil && strings.Contains(errHosts.Error(), "the apex kuduskab.go.id cannot be served"), nil
 	})
 	if err != nil {
-		return fmt.Errorf("admission policies not effective after 60s: mutating: %v, validating: %v", errMutating, errValidating)
+		return fmt.Errorf("admission policies not effective after 60s: mutating: %v, validating: %v, hosts: %v", errMutating, errValidating, errHosts)
 	}
 	return nil
 }

@@ -452,6 +452,9 @@ func (b *bench) setup(ctx context.Context) error {
 	if b.platform, err = config.Load(b.cfgNoDNS); err != nil {
 		return err
 	}
+	if err := env.ApplyPolicySettings(ctx, b.platform); err != nil {
+		return err
+	}
 	trackerCfg := rest.CopyConfig(env.Config)
 	trackerCfg.QPS = -1
 	trackerCtx, cancel := context.WithCancel(context.Background())
