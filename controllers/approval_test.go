@@ -216,7 +216,7 @@ var _ = Describe("The approval chain", func() {
 			s = get(name)
 			base = s.DeepCopy()
 			s.Spec.Subdomain = s.Spec.Subdomain + "-baru"
-			refused(applicant.Patch(ctx, s, client.MergeFrom(base)), "the spec cannot change after the first approval")
+			refused(applicant.Patch(ctx, s, client.MergeFrom(base)), "this request was rejected and cannot change")
 			Consistently(phaseOf(name), "2s").Should(Equal(hostingv1.PhaseRejected))
 		},
 		Entry("by the Kepala Dinas", 0, kd, func() client.Client { return kepalaDinas }, "budi"),

@@ -77,10 +77,10 @@ var _ = Describe("The Kepala Seksi's name check", func() {
 	})
 
 	It("returns a name an Ingress in the cluster already serves", func() {
+		// A legacy site, served from one of the platform's legacy namespaces (the only
+		// ones that may serve a host nobody was granted).
 		label := uniqueName("ingress")
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: label}}
-		Expect(admin.Create(ctx, ns)).To(Succeed())
-		ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: label, Name: "legacy"},
+		ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: legacyNamespace, Name: label},
 			Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: label + ".kuduskab.go.id"}}}}
 		Expect(admin.Create(ctx, ing)).To(Succeed())
 
@@ -88,7 +88,7 @@ var _ = Describe("The Kepala Seksi's name check", func() {
 		Expect(applicant.Create(ctx, s)).To(Succeed())
 		c := returned(s.Name)
 		Expect(c.Reason).To(Equal(hostingv1.ReasonNameServedByIngress))
-		Expect(c.Message).To(Equal(label + ".kuduskab.go.id is already served by Ingress " + label + "/legacy"))
+		Expect(c.Message).To(Equal(label + ".kuduskab.go.id is already served by Ingress " + legacyNamespace + "/" + label))
 		renameAndFinish(s.Name, uniqueName("ingress-renamed"))
 	})
 
@@ -114,10 +114,8 @@ var _ = Describe("The Kepala Seksi's name check", func() {
 		Expect(approve(kepalaDinas, name, kd, "budi")).To(Succeed())
 		Expect(approve(kepalaBidang, name, kb, "agus")).To(Succeed())
 		Eventually(phaseOf(name)).Should(Equal(hostingv1.PhasePendingKepalaSeksi))
-		// While the Kepala Seksi is looking, someone publishes the name by hand.
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name + "-manual"}}
-		Expect(admin.Create(ctx, ns)).To(Succeed())
-		ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "manual"},
+		// While the Kepala Seksi is looking, the platform team serves the name by hand.
+		ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: legacyNamespace, Name: name + "-manual"},
 			Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: name + ".kuduskab.go.id"}}}}
 		Expect(admin.Create(ctx, ing)).To(Succeed())
 		returned(name)

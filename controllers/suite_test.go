@@ -9,6 +9,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -39,6 +40,15 @@ var (
 	outsider       client.Client // "eko": an applicant without any role
 	operatorSA     client.Client // the operator's own service account, even with a role bound
 	applicantRole  client.Client // "hadi": an applicant who also holds kepala-dinas
+	platformAdmin  client.Client // "putri": a platform administrator (ClusterRole subdomain-platform-admin)
+	dnsWriter      client.Client // "joko": may write DNSEndpoints by RBAC, holds no platform role
+
+	// suiteConfig is the operator's configuration in this suite, and what the policy
+	// settings say.
+	suiteConfig config.Config
+
+	// legacyNamespace may serve hosts nobody was granted (policy-settings legacyNamespaces).
+	legacyNamespace = "legacy-web"
 
 	// shortStandard is the time standard of the Kepala Dinas step in this suite, short
 	// enough for the SLA test to see a breach.
@@ -75,6 +85,33 @@ var _ = BeforeSuite(func() {
 	Expect(env.ApplyFile(ctx, testenv.RepoRoot()+"/config/rbac/role.yaml")).To(Succeed())
 	Expect(env.BindGroup(ctx, "manager-role", "system:serviceaccounts:subdomain-operator-system")).To(Succeed())
 	Expect(env.BindGroup(ctx, "subdomain-kepala-dinas", "system:serviceaccounts:subdomain-operator-system")).To(Succeed())
+	Expect(env.BindGroup(ctx, "subdomain-platform-admin", "diskominfo:platform-admins")).To(Succeed())
+	Expect(env.ApplyYAML(ctx, []byte(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: dnsendpoint-writer}
+rules:
+  - apiGroups: ["externaldns.k8s.io"]
+    resources: ["dnsendpoints"]
+    verbs: ["get", "list", "create", "update", "patch", "delete"]
+`))).To(Succeed())
+	Expect(env.BindGroup(ctx, "dnsendpoint-writer", "dns-writers")).To(Succeed())
+	// envtest runs no controller-manager, so the aggregated ClusterRole "edit" the
+	// site's tenants get stays empty: give it the rules the aggregation controller
+	// would, for the kinds a tenant uses in these tests.
+	Expect(env.ApplyYAML(ctx, []byte(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: edit}
+rules:
+  - apiGroups: [""]
+    resources: ["pods", "services", "configmaps", "secrets"]
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  - apiGroups: ["apps"]
+    resources: ["deployments"]
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  - apiGroups: ["networking.k8s.io"]
+    resources: ["ingresses"]
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+`))).To(Succeed())
 
 	mk := func(name string, groups ...string) client.Client {
 		c, _, err := env.User(name, groups...)
@@ -92,12 +129,18 @@ var _ = BeforeSuite(func() {
 	operatorSA = mk("system:serviceaccount:subdomain-operator-system:controller-manager",
 		"system:serviceaccounts", "system:serviceaccounts:subdomain-operator-system", "system:authenticated")
 	applicantRole = mk("hadi", "opd:applicants", "diskominfo:kepala-dinas")
+	platformAdmin = mk("putri", "diskominfo:platform-admins")
+	dnsWriter = mk("joko", "dns-writers")
 
 	cfg := config.Default()
 	cfg.TimeStandards.KepalaDinas = metav1.Duration{Duration: shortStandard}
+	cfg.LegacyNamespaces = []string{legacyNamespace}
+	suiteConfig = cfg
+	Expect(env.ApplyPolicySettings(ctx, cfg)).To(Succeed())
+	Expect(admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: legacyNamespace}})).To(Succeed())
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: testenv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0", Cache: CacheOptions(),
+		HealthProbeBindAddress: "0", Cache: CacheOptions(cfg),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	r := &SubdomainRequestReconciler{

@@ -119,6 +119,7 @@ notification:
     from: diskominfo@kuduskab.go.id
   webhookURL: %s
 `, zone, targetIP, bind.Addr, mailpit.SMTPPort, webhook.URL)), 0o644)).To(Succeed())
+	Expect(env.ApplyPolicySettingsFor(ctx, operatorCfg)).To(Succeed())
 	operator = startOperator()
 })
 
