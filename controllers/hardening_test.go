@@ -206,7 +206,7 @@ var _ = Describe("The applicant's group", func() {
 			"spec.applicant.group dinkes-editors does not follow the platform group naming ^opd:[a-z0-9]([-a-z0-9]*[a-z0-9])?$ (e.g. opd:dinkes)")
 		s.Spec.Applicant.Group = "opd:dinkes"
 		Expect(applicant.Create(ctx, s)).To(Succeed())
-		refused(patchMeta(applicant, s.Name, func(s *hostingv1.SubdomainRequest) { s.Spec.Applicant.Group = "opd:Dinkes Lain" }),
+		refused(patchMeta(applicant, s.Name, func(s *hostingv1.SubdomainRequest) { s.Spec.Applicant.Group = "opd:Dinkes" }),
 			"does not follow the platform group naming")
 	})
 })

@@ -8,19 +8,24 @@ import (
 // strength of which letter, and what hosting.
 type SubdomainRequestSpec struct {
 	// subdomain is the requested name: one DNS label under the platform's base domain
-	// (kuduskab.go.id by default), so "dinkes" becomes dinkes.kuduskab.go.id. Lowercase
-	// letters a-z, digits 0-9 and "-", starting and ending with a letter or digit, at
+	// (kuduskab.go.id by default), so "dinkes" becomes dinkes.kuduskab.go.id. Required,
+	// not empty. Lowercase letters a-z, digits 0-9 and "-" only (no uppercase, spaces,
+	// underscores or other characters), starting and ending with a letter or digit, at
 	// most 57 characters (63 minus the prefix that external-dns's TXT ownership record
-	// adds). No dots, no wildcard, no "xn--"-style reserved prefix. After the first
+	// adds). No dots (not the full name, no trailing dot), no wildcard "*", no
+	// "xn--"-style reserved prefix ("--" as 3rd and 4th characters). The API server
+	// reports each mistake once, with the most specific message. After the first
 	// approval this is the only field that may change, and only when the request was
 	// returned to the applicant because the name is taken.
 	// +required
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=57
-	// +kubebuilder:validation:XValidation:rule="!self.contains('.')",message="spec.subdomain must be a single label without dots: write \"dinkes\", not \"dinkes.kuduskab.go.id\""
+	// +kubebuilder:validation:XValidation:rule="self != ''",message="spec.subdomain is empty: write the name you ask for, e.g. \"dinkes\" for dinkes.kuduskab.go.id"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[A-Z]')",messageExpression="'spec.subdomain must be lowercase: write \"' + self.lowerAscii() + '\", not \"' + self + '\"'"
+	// +kubebuilder:validation:XValidation:rule="!self.endsWith('.') || self.matches('[.].')",message="spec.subdomain must not end with a dot: remove the trailing dot"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[.].')",message="spec.subdomain must be a single label without dots: write \"dinkes\", not \"dinkes.kuduskab.go.id\""
 	// +kubebuilder:validation:XValidation:rule="!self.contains('*')",message="spec.subdomain cannot be a wildcard"
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9-]*$')",message="spec.subdomain may contain only lowercase letters a-z, digits 0-9 and '-' (no uppercase, underscores or spaces)"
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9].*[a-z0-9]$|^[a-z0-9]$')",message="spec.subdomain must start and end with a letter or digit, not '-'"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-zA-Z0-9.*-]*$')",message="spec.subdomain may contain only lowercase letters a-z, digits 0-9 and '-' (no uppercase, underscores or spaces)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[a-z0-9-]+$') || self.matches('^[a-z0-9](.*[a-z0-9])?$')",message="spec.subdomain must start and end with a letter or digit, not '-'"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^..--')",message="spec.subdomain cannot have '--' as its 3rd and 4th characters: that form (like xn--) is reserved for internationalized names"
 	Subdomain string `json:"subdomain"`
 
@@ -32,10 +37,16 @@ type SubdomainRequestSpec struct {
 	// +required
 	Letter Letter `json:"letter"`
 
-	// purpose says what the site is for, in a sentence or two.
+	// purpose says what the site is for, in a sentence or two: at most 1000 characters, not
+	// only whitespace. It may span lines (newline and tab are allowed), but may not contain
+	// other control characters (also no carriage return: write line ends as newlines) or
+	// invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E,
+	// U+2066-U+2069).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1000
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.trim() != ''",message="spec.purpose cannot be only whitespace: write what the site is for"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0B-\\x1F\\x{7F}-\\x{9F}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]')",message="spec.purpose may contain newlines and tabs but no other control characters (such as a carriage return) and no invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)"
 	Purpose string `json:"purpose"`
 
 	// hosting is the size of the hosting and whether a starter site is created.
@@ -63,60 +74,103 @@ const (
 
 // Applicant is the requesting unit and its contact person.
 type Applicant struct {
-	// unit is the name of the requesting unit (OPD or sub-unit), e.g. "Dinas Kesehatan".
+	// unit is the name of the requesting unit (OPD or sub-unit), e.g. "Dinas Kesehatan": one
+	// line of plain text, at most 200 characters, not only whitespace, without control
+	// characters, invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E,
+	// U+2066-U+2069), "<" or ">".
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.trim() != ''",message="spec.applicant.unit cannot be only whitespace: write the unit's name, e.g. \"Dinas Kesehatan\""
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]')",message="spec.applicant.unit must be plain text on one line: control characters (newline, tab, ...) and invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are not allowed"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('<') && !self.contains('>')",message="spec.applicant.unit contains < or >: < and > are not allowed"
 	Unit string `json:"unit"`
 
-	// contactName is the full name of the person responsible for the request.
+	// contactName is the full name of the person responsible for the request: one line of
+	// plain text, at most 200 characters, not only whitespace, without control characters,
+	// invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E,
+	// U+2066-U+2069), "<" or ">".
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.trim() != ''",message="spec.applicant.contactName cannot be only whitespace: write the contact person's full name"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]')",message="spec.applicant.contactName must be plain text on one line: control characters (newline, tab, ...) and invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are not allowed"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('<') && !self.contains('>')",message="spec.applicant.contactName contains < or >: < and > are not allowed"
 	ContactName string `json:"contactName"`
 
 	// position is the contact person's position (jabatan), e.g. "Kepala Subbagian Umum".
+	// Optional; when set: one line of plain text, at most 200 characters, not only whitespace,
+	// without control characters, invisible text-direction characters (U+061C, U+200E, U+200F,
+	// U+202A-U+202E, U+2066-U+2069), "<" or ">".
 	// +optional
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.trim() != ''",message="spec.applicant.position cannot be only whitespace: write the position (jabatan) or leave the field out"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]')",message="spec.applicant.position must be plain text on one line: control characters (newline, tab, ...) and invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are not allowed"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('<') && !self.contains('>')",message="spec.applicant.position contains < or >: < and > are not allowed"
 	Position string `json:"position,omitempty"`
 
-	// nip is the contact person's civil-servant number (Nomor Induk Pegawai): 18 digits,
-	// without spaces.
+	// nip is the contact person's civil-servant number (Nomor Induk Pegawai): exactly 18
+	// digits, without spaces, written as a string (quote it in YAML).
 	// +optional
+	// +kubebuilder:validation:MaxLength=18
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{18}$')",message="spec.applicant.nip must be exactly 18 digits, without spaces"
 	NIP string `json:"nip,omitempty"`
 
-	// email is where the applicant is told about the request (returned, rejected, ready).
+	// email is where the applicant is told about the request (returned, rejected, ready): one
+	// address such as nama@kuduskab.go.id, at most 254 characters. The part before "@" may
+	// contain letters, digits and . _ % + -; the domain is dot-separated labels of letters,
+	// digits and "-" (not starting or ending with "-"), with at least one dot. No spaces,
+	// commas, several addresses, control characters or invisible text-direction characters
+	// (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069).
 	// +required
-	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=254
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+$')",message="spec.applicant.email must be an email address such as nama@kuduskab.go.id"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]')",message="spec.applicant.email must be plain text on one line: control characters (newline, tab, ...) and invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are not allowed"
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]') || self.matches(r'^[A-Za-z0-9._%+-]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$')",message="spec.applicant.email must be an email address such as nama@kuduskab.go.id"
 	Email string `json:"email"`
 
-	// phone is the contact person's telephone or WhatsApp number.
+	// phone is the contact person's telephone or WhatsApp number, e.g. +62291438713 or
+	// (0291) 438713: an optional "+", then digits, spaces, "(", ")" and "-", starting
+	// with a digit or "(", 7 to 20 characters.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self.matches('^\\\\+?[0-9][0-9 ()-]{5,19}$')",message="spec.applicant.phone must be a telephone number such as +62291438713 or (0291) 438713"
+	// +kubebuilder:validation:MaxLength=20
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]')",message="spec.applicant.phone must be plain text on one line: control characters (newline, tab, ...) and invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are not allowed"
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]') || self.matches(r'^\\+?[0-9(][0-9 ()-]{5,18}$')",message="spec.applicant.phone must be a telephone number such as +62291438713 or (0291) 438713"
 	Phone string `json:"phone,omitempty"`
 
 	// group is the Kubernetes group whose members will manage the site: it is bound to
-	// the "edit" ClusterRole in the site's Namespace.
+	// the "edit" ClusterRole in the site's Namespace. At most 253 characters: letters
+	// a-z and A-Z, digits and : . _ @ -, starting with a letter or digit (no spaces, no
+	// other characters). It cannot be a "system:" group (such as system:authenticated
+	// or system:masters); name your unit's group, e.g. opd:dinkes. The platform may
+	// require a pattern, by default opd:<name>.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]')",message="spec.applicant.group must be plain text on one line: control characters (newline, tab, ...) and invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are not allowed"
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('system:')",message="spec.applicant.group cannot be a system: group; name your unit's group, e.g. opd:dinkes"
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]') || self.matches('^[a-zA-Z0-9][a-zA-Z0-9:._@-]*$')",message="spec.applicant.group may contain only letters a-z and A-Z, digits 0-9 and the characters : . _ @ -, and must start with a letter or digit (no spaces or other characters), e.g. opd:dinkes"
 	Group string `json:"group"`
 }
 
 // Letter is the request letter (surat permohonan) as registered by the office.
 type Letter struct {
-	// number is the letter's number, e.g. "555/123/20.01/2026".
+	// number is the letter's number, e.g. "555/123/20.01/2026": one line of plain text, at
+	// most 100 characters, not only whitespace, without control characters (no newline) or
+	// invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E,
+	// U+2066-U+2069).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.trim() != ''",message="spec.letter.number cannot be only whitespace: write the letter's number, e.g. \"555/123/20.01/2026\""
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\p{Cc}\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]')",message="spec.letter.number must be plain text on one line: control characters (newline, tab, ...) and invisible text-direction characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are not allowed"
 	Number string `json:"number"`
 
-	// date is the letter's date, as YYYY-MM-DD.
+	// date is the letter's date, as YYYY-MM-DD (quote it in YAML), e.g. "2026-11-28". It
+	// must be a date in the calendar: 2026-02-29 and 2026-04-31 are refused.
 	// +required
+	// +kubebuilder:validation:MaxLength=10
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$')",message="spec.letter.date must be a date written YYYY-MM-DD, e.g. 2026-11-28"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$') || int(self.substring(8, 10)) <= (self.substring(5, 7) in ['04', '06', '09', '11'] ? 30 : (self.substring(5, 7) != '02' ? 31 : ((int(self.substring(0, 4)) % 4 == 0 && int(self.substring(0, 4)) % 100 != 0) || int(self.substring(0, 4)) % 400 == 0 ? 29 : 28)))",messageExpression="'spec.letter.date ' + self + ' is not a date in the calendar'"
 	Date string `json:"date"`
 }
 
@@ -279,8 +333,12 @@ type Step struct {
 // (see the approval.hosting.kuduskab.go.id/ annotations); the operator then checks the
 // name, provisions the site and tells the applicant.
 //
+// The name of a request (metadata.name) is at most 57 characters, because it becomes a
+// label value on everything provisioned; use the subdomain as the name.
+//
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 57",message="metadata.name must be at most 57 characters (it becomes a label value on everything provisioned): use the subdomain as the name",fieldPath=".metadata"
 // +kubebuilder:resource:scope=Cluster,shortName=sdr,categories=kudus
 // +kubebuilder:printcolumn:name="Subdomain",type=string,JSONPath=`.spec.subdomain`
 // +kubebuilder:printcolumn:name="Unit",type=string,JSONPath=`.spec.applicant.unit`
