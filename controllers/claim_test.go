@@ -9,7 +9,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/apply"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/sitestore"
 )
 
 var _ = Describe("Claiming a name", func() {
@@ -24,8 +26,8 @@ var _ = Describe("Claiming a name", func() {
 		}
 		// A reconciler that reads only from the API server: no cache can help or hide.
 		r := &SubdomainRequestReconciler{Client: admin, APIReader: admin, Config: config.Default()}
-		won := make([]bool, len(requests))
-		states := make([]*state, len(requests))
+		r.applier = &apply.Applier{Client: admin, Reader: admin, Store: sitestore.New(nil, nil, nil), FieldManager: FieldManager}
+		claims := make([]claim, len(requests))
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for i := range requests {
@@ -34,9 +36,8 @@ var _ = Describe("Claiming a name", func() {
 				defer GinkgoRecover()
 				defer wg.Done()
 				<-start
-				states[i] = &state{}
 				var err error
-				won[i], err = r.claimName(ctx, requests[i], states[i])
+				claims[i], err = r.claimName(ctx, requests[i])
 				Expect(err).NotTo(HaveOccurred())
 			}(i)
 		}
@@ -45,19 +46,22 @@ var _ = Describe("Claiming a name", func() {
 
 		winners := 0
 		for i := range requests {
-			if won[i] {
+			if claims[i].claimed {
 				winners++
 				continue
 			}
-			Expect(states[i].name.Reason).To(Equal(hostingv1.ReasonNameClaimed))
-			Expect(states[i].name.Message).To(ContainSubstring("is already granted to request"))
+			Expect(claims[i].takenBy).NotTo(BeEmpty())
+			Expect(claims[i].takenNamespace).To(Equal("web-" + label))
 		}
 		Expect(winners).To(Equal(1))
 		ns := &corev1.Namespace{}
 		Expect(admin.Get(ctx, client.ObjectKey{Name: "web-" + label}, ns)).To(Succeed())
 		owner := ns.Labels[hostingv1.RequestLabel]
 		for i := range requests {
-			Expect(won[i]).To(Equal(requests[i].Name == owner))
+			Expect(claims[i].claimed).To(Equal(requests[i].Name == owner))
+			if !claims[i].claimed {
+				Expect(claims[i].takenBy).To(Equal(owner))
+			}
 		}
 	})
 })

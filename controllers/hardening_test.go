@@ -18,6 +18,8 @@ import (
 	"sigs.k8s.io/external-dns/endpoint"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/apply"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/grants"
 )
 
 // The attacks of issue 10, each beside its allowed counterpart, against the real API
@@ -42,7 +44,7 @@ func provisionAsOperator(prefix string) site {
 	ExpectWithOffset(1, applicant.Create(ctx, s)).To(Succeed())
 	s = get(name)
 	for _, obj := range DesiredObjects(suiteConfig, s) {
-		ExpectWithOffset(1, operatorSA.Create(ctx, obj)).To(Succeed(), "the operator creating %s %s", kindOf(obj), obj.GetName())
+		ExpectWithOffset(1, operatorSA.Create(ctx, obj)).To(Succeed(), "the operator creating %s %s", apply.KindOf(obj), obj.GetName())
 	}
 	grant(operatorSA, suiteConfig.FQDN(name), suiteConfig.NamespaceFor(name)+" "+name)
 	tenant, _, err := env.User("tenant-"+name, "opd:"+name)
@@ -55,7 +57,7 @@ func grant(c client.Client, host, value string) {
 	ref := suiteConfig.GrantedHosts
 	patch, err := json.Marshal(map[string]any{"data": map[string]string{host: value}})
 	ExpectWithOffset(2, err).NotTo(HaveOccurred())
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ref.Namespace, Name: GrantShard(ref.Name, host)}}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ref.Namespace, Name: grants.Shard(ref.Name, host)}}
 	ExpectWithOffset(2, c.Patch(ctx, cm, client.RawPatch(client.Merge.Type(), patch))).To(Succeed())
 }
 

@@ -13,6 +13,7 @@ import (
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/grants"
 )
 
 func TestReturnedRecently(t *testing.T) {
@@ -63,24 +64,24 @@ func TestShippedGrantShards(t *testing.T) {
 		if cm.Name == "" { // the comment before the first document
 			continue
 		}
-		if cm.Namespace != cfg.GrantedHosts.Namespace || cm.Labels[GrantShardLabel] != cfg.GrantedHosts.Name || len(cm.Data) != 0 {
+		if cm.Namespace != cfg.GrantedHosts.Namespace || cm.Labels[hostingv1.GrantShardLabel] != cfg.GrantedHosts.Name || len(cm.Data) != 0 {
 			t.Fatalf("unexpected ConfigMap %s/%s labels %v data %v", cm.Namespace, cm.Name, cm.Labels, cm.Data)
 		}
 		seen[cm.Name] = true
 	}
-	for i := 0; i < GrantShards; i++ {
+	for i := 0; i < grants.Shards; i++ {
 		name := fmt.Sprintf("%s-%02d", cfg.GrantedHosts.Name, i)
 		if !seen[name] {
 			t.Errorf("%s is not installed", name)
 		}
 	}
-	if len(seen) != GrantShards {
-		t.Errorf("%d maps installed, want %d", len(seen), GrantShards)
+	if len(seen) != grants.Shards {
+		t.Errorf("%d maps installed, want %d", len(seen), grants.Shards)
 	}
 	// Every host lands in one of them.
 	for _, host := range []string{"dinkes.kuduskab.go.id", "a.kuduskab.go.id", "x"} {
-		if !seen[GrantShard(cfg.GrantedHosts.Name, host)] {
-			t.Errorf("GrantShard(%s) = %s is not installed", host, GrantShard(cfg.GrantedHosts.Name, host))
+		if !seen[grants.Shard(cfg.GrantedHosts.Name, host)] {
+			t.Errorf("grants.Shard(%s) = %s is not installed", host, grants.Shard(cfg.GrantedHosts.Name, host))
 		}
 	}
 }

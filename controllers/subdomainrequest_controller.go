@@ -23,11 +23,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/apply"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/availability"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/dnscheck"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/grants"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/phase"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/sitestore"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/timeline"
 )
 
@@ -51,21 +55,18 @@ type SubdomainRequestReconciler struct {
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
-	// children follows the provisioned objects, Ingresses and DNSEndpoints.
-	children *childStore
-	// verified remembers which provisioned objects were seen holding what they should.
-	verified verifiedObjects
+	// store follows the provisioned objects, and every Ingress and DNSEndpoint.
+	store *sitestore.Store
+	// applier creates and repairs the site's objects.
+	applier *apply.Applier
 }
 
+// The request itself (the site's kinds are in site.go, beside the table); "provision"
+// is the made-up verb by which the admission policies know the operator.
+//
 // +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests,verbs=get;list;watch;update;patch;provision
 // +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=hosting.kuduskab.go.id,resources=subdomainrequests/finalizers,verbs=update
-// +kubebuilder:rbac:groups=core,resources=namespaces;resourcequotas;limitranges;configmaps;services,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses;networkpolicies,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=edit
-// +kubebuilder:rbac:groups=externaldns.k8s.io,resources=dnsendpoints,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=core,resources=events,verbs=create;patch
 
@@ -89,7 +90,7 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		before.ObjectMeta = *sdr.ObjectMeta.DeepCopy()
 	}
 
-	st := &state{now: r.now(), chain: approval.Parse(sdr.Annotations)}
+	st := &state{now: r.now(), chain: approval.Parse(sdr.Annotations), claimed: sdr.Status.Namespace != ""}
 	// The status is written once, at the end, whatever happened in between.
 	defer func() {
 		if err := r.writeStatus(ctx, before, sdr, st, retErr == nil); err != nil {
@@ -112,12 +113,15 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		}
 	}()
 
+	// Step 4: the Kepala Seksi's check that the name is free, as soon as the request
+	// exists and again before the name is claimed.
 	var err error
-	if st.name, err = r.checkName(ctx, sdr); err != nil {
+	if st.name, err = r.checkName(ctx, sdr, st.claimed); err != nil {
 		return ctrl.Result{}, fmt.Errorf("checking whether %s is free: %w", sdr.Spec.Subdomain, err)
 	}
 
-	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || sdr.Status.Namespace != "") {
+	// Step 5: the technical staff's work, once all three officials approved.
+	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || st.claimed) {
 		res, err := r.reconcileProvisioning(ctx, sdr, st)
 		if err != nil {
 			if !apierrors.IsConflict(err) {
@@ -127,33 +131,98 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		}
 		result = res
 	}
+
+	// Step 6: tell the applicant.
 	if wait := r.notifyApplicant(ctx, sdr, st); wait > 0 {
 		result.RequeueAfter = minPositive(result.RequeueAfter, wait)
 	}
 	return result, nil
 }
 
-// state carries what one reconcile found out, for the status.
+// state is what one reconcile found out, computed once and passed on.
 type state struct {
 	now   time.Time
 	chain approval.Chain
-	name  nameCheck
-	prov  provisionState
+	// claimed: the request holds its name (its Namespace is recorded).
+	claimed bool
+	name    nameCheck
+	prov    provisionState
+}
+
+// returned: the name is taken and the request is back with the applicant.
+func (st *state) returned() bool { return !st.name.Available && !st.claimed }
+
+// provisionState is what step 5 achieved in this reconcile.
+type provisionState struct {
+	started bool
+	// namespaceConflict: a Namespace of the name exists that no request made.
+	namespaceConflict string
+	site              provisioned
+	dns               dnsAnswer
+	// elsewhere are the objects outside the site namespace that serve or publish the
+	// host (they predate the grant): reported, never silently shared.
+	elsewhere []string
+	ready     bool
+}
+
+// conflict is what blocks provisioning that only the platform team can resolve.
+func (p provisionState) conflict() string {
+	if p.namespaceConflict != "" {
+		return p.namespaceConflict
+	}
+	return p.site.conflict
+}
+
+// reconcileProvisioning claims the name, makes or repairs the site and checks that the
+// name resolves.
+func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (ctrl.Result, error) {
+	st.prov.started = true
+	c, err := r.claimName(ctx, sdr)
+	switch {
+	case err != nil:
+		return ctrl.Result{}, err
+	case c.takenBy != "":
+		// Another request won the name: back to the applicant.
+		st.name = nameCheck{availability.Result{Reason: hostingv1.ReasonNameClaimed,
+			Message: fmt.Sprintf("%s is already granted to request %s (Namespace %s)", r.Config.FQDN(sdr.Spec.Subdomain), c.takenBy, c.takenNamespace)}}
+		return ctrl.Result{}, nil
+	case c.conflict != "":
+		st.prov.namespaceConflict = c.conflict
+		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	}
+	st.claimed = true
+	if st.prov.site, err = r.provisionSite(ctx, sdr); err != nil {
+		return ctrl.Result{}, err
+	}
+	sdr.Status.Namespace = r.Config.NamespaceFor(sdr.Spec.Subdomain)
+	sdr.Status.URL = siteURL(r.Config, sdr)
+	if st.prov.site.conflictAffects == hostingv1.ConditionDNSReady {
+		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	}
+	var wait time.Duration
+	st.prov.dns, wait = r.checkDNS(ctx, sdr, st.now)
+	st.prov.elsewhere = r.servedElsewhere(sdr)
+	site := st.prov.site
+	st.prov.ready = site.ready[hostingv1.ConditionNamespaceReady] && site.ready[hostingv1.ConditionIngressReady] &&
+		st.prov.dns.ready && site.conflict == "" && len(st.prov.elsewhere) == 0
+	if site.conflict != "" {
+		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	}
+	return ctrl.Result{RequeueAfter: wait}, nil
 }
 
 // writeStatus computes phase, timeline and conditions and patches them when they
 // changed; observedGeneration advances only when the reconcile succeeded.
 func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sdr *hostingv1.SubdomainRequest, st *state, ok bool) error {
-	claimed := sdr.Status.Namespace != ""
 	ph, waitingFor := phase.Decide(phase.Facts{
 		Chain:               st.chain,
 		NameAvailable:       st.name.Available,
-		Claimed:             claimed,
+		Claimed:             st.claimed,
 		ProvisioningEnabled: r.Provisioning,
 		Ready:               st.prov.ready,
 	})
-	if st.prov.conflict != "" {
-		waitingFor = "platform team"
+	if st.prov.conflict() != "" {
+		waitingFor = hostingv1.WaitingForPlatformTeam
 	}
 	s := &sdr.Status
 	s.Phase, s.WaitingFor = ph, waitingFor
@@ -177,7 +246,7 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 		Previous:      before.Status.Steps,
 		Chain:         st.chain,
 		DecisionTime:  func(role hostingv1.Role) time.Time { return decisionTime(sdr, role, st.now) },
-		Returned:      !st.name.Available && !claimed,
+		Returned:      st.returned(),
 		ReturnMessage: st.name.Message,
 		ProvisionedAt: provisionedAt,
 		NotifiedAt:    notifiedAt,
@@ -250,25 +319,25 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 	// (drift); other people's Ingresses and DNSEndpoints when they take or free a name.
 	// See childStore.
 	if r.Provisioning {
-		// A grant removed or changed in its ConfigMap is put back (ensureGrant).
+		// A grant removed or changed in its ConfigMap is put back (grants.Book.Ensure).
 		b = b.Watches(&corev1.ConfigMap{}, handler.Funcs{
 			UpdateFunc: func(ctx context.Context, e eventUpdate, q queue) {
-				for _, req := range r.requestsForGrantChanges(ctx, e.ObjectOld.(*corev1.ConfigMap), e.ObjectNew.(*corev1.ConfigMap)) {
+				for _, req := range r.requestsForHosts(ctx, grants.ChangedHosts(e.ObjectOld.(*corev1.ConfigMap), e.ObjectNew.(*corev1.ConfigMap))) {
 					q.Add(req)
 				}
 			},
 			DeleteFunc: func(ctx context.Context, e eventDelete, q queue) {
 				if cm, ok := e.Object.(*corev1.ConfigMap); ok {
-					for _, req := range r.requestsForGrantChanges(ctx, cm, nil) {
+					for _, req := range r.requestsForHosts(ctx, grants.ChangedHosts(cm, nil)) {
 						q.Add(req)
 					}
 				}
 			},
 		})
 	}
-	r.children = newChildStore(mgr.GetConfig(), r.Provisioning)
-	r.children.forHosts = r.requestsForHosts
-	b = b.WatchesRawSource(r.children)
+	r.store = sitestore.New(mgr.GetConfig(), followedKinds(r.Provisioning), r.requestsForHosts)
+	r.applier = &apply.Applier{Client: r.Client, Reader: r.APIReader, Store: r.store, FieldManager: FieldManager}
+	b = b.WatchesRawSource(r.store)
 	return b.Complete(r)
 }
 

@@ -70,6 +70,35 @@ const (
 	ManagedByValue = "subdomain-operator"
 	// PodSecurityEnforceLabel is the Pod Security admission label of a Namespace.
 	PodSecurityEnforceLabel = "pod-security.kubernetes.io/enforce"
+
+	// StarterSiteAnnotation marks the starter site's objects (ConfigMap starter-site,
+	// Deployment web); the applicant takes one over by removing its RequestLabel.
+	StarterSiteAnnotation = "hosting.kuduskab.go.id/starter-site"
+	// RetainedFromAnnotation marks what a request deleted with deletionPolicy Retain
+	// left behind, with the request's name, so the platform team can find it again.
+	RetainedFromAnnotation = "hosting.kuduskab.go.id/retained-from-request"
+	// GrantShardLabel marks the ConfigMaps of granted hosts; its value is
+	// grantedHosts.name of the configuration. The host-hijacking policy's binding
+	// selects them by it.
+	GrantShardLabel = "hosting.kuduskab.go.id/granted-hosts"
+	// CertManagerIssuerAnnotation asks cert-manager for an Ingress's certificate.
+	CertManagerIssuerAnnotation = "cert-manager.io/cluster-issuer"
+	// LastAppliedAnnotation is kubectl's copy of the applied object; changes to it are
+	// not changes to what an object does.
+	LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+)
+
+// Values of status.waitingFor besides the officials' roles.
+const (
+	// WaitingForApplicant: the request was returned; the applicant must choose
+	// another name.
+	WaitingForApplicant = "applicant"
+	// WaitingForOperator: the operator (the SOP's technical staff) is provisioning,
+	// or deleting.
+	WaitingForOperator = "operator"
+	// WaitingForPlatformTeam: provisioning is blocked by something only the platform
+	// team can resolve (an object of a site's name that the operator did not make).
+	WaitingForPlatformTeam = "platform team"
 )
 
 // ApprovalAnnotation returns the approval annotation key of a role.
@@ -81,19 +110,29 @@ func RejectionAnnotation(r Role) string { return RejectionAnnotationPrefix + str
 // Phase is where a request stands in the procedure.
 type Phase string
 
+// The phases, in the order a request usually goes through them.
 const (
-	PhasePendingKepalaDinas  Phase = "PendingKepalaDinas"
+	// PhasePendingKepalaDinas waits for the Kepala Dinas (SOP step 2).
+	PhasePendingKepalaDinas Phase = "PendingKepalaDinas"
+	// PhasePendingKepalaBidang waits for the Kepala Bidang Informatika (step 3).
 	PhasePendingKepalaBidang Phase = "PendingKepalaBidang"
-	PhasePendingKepalaSeksi  Phase = "PendingKepalaSeksi"
-	// PhaseReturnedToApplicant: the name is taken or not allowed; the applicant must
-	// choose another spec.subdomain.
+	// PhasePendingKepalaSeksi waits for the Kepala Seksi TI dan Persandian (step 4).
+	PhasePendingKepalaSeksi Phase = "PendingKepalaSeksi"
+	// PhaseReturnedToApplicant means the name is taken or not allowed; the applicant
+	// must choose another spec.subdomain.
 	PhaseReturnedToApplicant Phase = "ReturnedToApplicant"
-	PhaseRejected            Phase = "Rejected"
-	// PhaseApproved: all three officials approved; waiting for provisioning.
-	PhaseApproved     Phase = "Approved"
+	// PhaseRejected means an official rejected the request; it is final.
+	PhaseRejected Phase = "Rejected"
+	// PhaseApproved means all three officials approved and the operator runs without
+	// provisioning (--approval-only).
+	PhaseApproved Phase = "Approved"
+	// PhaseProvisioning means the operator is making the site (step 5).
 	PhaseProvisioning Phase = "Provisioning"
-	PhaseReady        Phase = "Ready"
-	PhaseDeleting     Phase = "Deleting"
+	// PhaseReady means the site is provisioned and its name resolves.
+	PhaseReady Phase = "Ready"
+	// PhaseDeleting means the request was deleted and its deletion policy is being
+	// carried out.
+	PhaseDeleting Phase = "Deleting"
 )
 
 // Condition types.
@@ -161,10 +200,16 @@ const (
 // StepState is the state of one step of the timeline.
 type StepState string
 
+// The states of a timeline step.
 const (
-	StepStateWaiting  StepState = "Waiting"
-	StepStateDone     StepState = "Done"
+	// StepStateWaiting is the step the request waits for.
+	StepStateWaiting StepState = "Waiting"
+	// StepStateDone is a completed step.
+	StepStateDone StepState = "Done"
+	// StepStateRejected is the step at which an official rejected the request.
 	StepStateRejected StepState = "Rejected"
+	// StepStateReturned is the name check that sent the request back to the applicant.
 	StepStateReturned StepState = "Returned"
-	StepStateNotYet   StepState = "NotStarted"
+	// StepStateNotYet is a step not reached yet.
+	StepStateNotYet StepState = "NotStarted"
 )

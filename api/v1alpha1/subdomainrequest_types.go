@@ -67,8 +67,11 @@ type SubdomainRequestSpec struct {
 // +kubebuilder:validation:Enum=Retain;Delete
 type DeletionPolicy string
 
+// The deletion policies.
 const (
+	// DeletionPolicyRetain keeps the site and only removes the operator's ownership.
 	DeletionPolicyRetain DeletionPolicy = "Retain"
+	// DeletionPolicyDelete deletes the DNS record, the route and the Namespace.
 	DeletionPolicyDelete DeletionPolicy = "Delete"
 )
 
@@ -193,10 +196,14 @@ type Hosting struct {
 // +kubebuilder:validation:Enum=small;medium;large
 type Plan string
 
+// The plans; their quotas are the platform's configuration.
 const (
-	PlanSmall  Plan = "small"
+	// PlanSmall is the default plan.
+	PlanSmall Plan = "small"
+	// PlanMedium is the middle plan.
 	PlanMedium Plan = "medium"
-	PlanLarge  Plan = "large"
+	// PlanLarge is the largest plan.
+	PlanLarge Plan = "large"
 )
 
 // SubdomainRequestStatus is what the operator observed and did; together with the
@@ -208,8 +215,10 @@ type SubdomainRequestStatus struct {
 	// +optional
 	Phase Phase `json:"phase,omitempty"`
 
-	// waitingFor names who must act next: a role, "applicant", "operator", or empty
-	// when nobody needs to.
+	// waitingFor names who must act next: one of the officials' roles, "applicant"
+	// (the request was returned), "operator" (provisioning or deleting), "platform
+	// team" (provisioning is blocked by an object only the platform team can remove),
+	// or empty when nobody needs to.
 	// +optional
 	WaitingFor string `json:"waitingFor,omitempty"`
 
@@ -367,10 +376,6 @@ type SubdomainRequestList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []SubdomainRequest `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&SubdomainRequest{}, &SubdomainRequestList{})
 }
 
 // StarterSiteEnabled reports whether the starter site should be created.

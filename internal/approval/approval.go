@@ -1,13 +1,10 @@
-// Package approval reads the officials' decisions from a request's annotations and
-// states the rules of the approval chain. The API server enforces the same rules at
-// admission (config/policies); this package lets the operator and the kubectl plugin
-// reason about them, and lets table tests pin them down.
+// Package approval reads the officials' decisions from a request's annotations: who
+// approved, who rejected and why, whose turn it is. The rules of the chain themselves
+// exist once, in the admission policy (config/policies/approval-chain.yaml), tested
+// against the API server in controllers/approval_test.go.
 package approval
 
 import (
-	"fmt"
-	"strings"
-
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 )
 
@@ -55,72 +52,6 @@ func (c Chain) NextRole() (role hostingv1.Role, ok bool) {
 func (c Chain) FullyApproved() bool {
 	_, pending := c.NextRole()
 	return !pending && c.Rejection == nil
-}
-
-// Decision is one official's new decision on a request.
-type Decision struct {
-	Role   hostingv1.Role
-	User   string // the user name written in the annotation
-	Reject bool
-	Reason string
-}
-
-// Actor is who sends the change, as the API server knows them.
-type Actor struct {
-	User string
-	// HoldsRole reports whether the user holds a role (RBAC verb "approve" on
-	// subdomainrequests with the role as resource name).
-	HoldsRole func(hostingv1.Role) bool
-}
-
-// Check says whether actor may record decision on a request whose chain is c and
-// which requester created. It returns nil or the refusal; the rules are those of the
-// admission policy (config/policies/approval-chain.yaml), the wording is shorter.
-func Check(c Chain, requester string, actor Actor, d Decision) error {
-	verb := "approve"
-	if d.Reject {
-		verb = "reject"
-	}
-	switch {
-	case strings.HasPrefix(actor.User, "system:serviceaccount:"):
-		return fmt.Errorf("service accounts cannot %s: approvals and rejections are personal decisions of the officials", verb)
-	case actor.HoldsRole == nil || !actor.HoldsRole(d.Role):
-		return fmt.Errorf("%s does not hold the role %s (RBAC verb 'approve' on subdomainrequests, resource name %s)", actor.User, d.Role, d.Role)
-	case d.User != actor.User:
-		return fmt.Errorf("the %s annotation must carry your own user name %q, not %q", d.Role, actor.User, d.User)
-	case c.Rejection != nil:
-		return fmt.Errorf("the request was already rejected by %s (%s); file a new request", c.Rejection.User, c.Rejection.Role)
-	}
-	if _, done := c.Approvals[d.Role]; done {
-		return fmt.Errorf("%s already decided on this request; a decision cannot be changed", d.Role)
-	}
-	if prev, ok := previous(d.Role); ok {
-		if _, done := c.Approvals[prev]; !done {
-			return fmt.Errorf("%s cannot decide before %s has approved", d.Role, prev)
-		}
-	}
-	if !d.Reject {
-		if d.User == requester {
-			return fmt.Errorf("the applicant cannot approve their own request")
-		}
-		for r, u := range c.Approvals {
-			if u == d.User && r != d.Role {
-				return fmt.Errorf("%s already approved this request as %s; one person cannot fill two steps", d.User, r)
-			}
-		}
-	} else if strings.TrimSpace(d.Reason) == "" {
-		return fmt.Errorf("a rejection needs a reason in %s", hostingv1.RejectionReasonAnnotation)
-	}
-	return nil
-}
-
-func previous(r hostingv1.Role) (hostingv1.Role, bool) {
-	for i, x := range hostingv1.Roles {
-		if x == r && i > 0 {
-			return hostingv1.Roles[i-1], true
-		}
-	}
-	return "", false
 }
 
 // RoleTitle is the Indonesian title of a role, for people.

@@ -9,7 +9,6 @@ import (
 
 // Facts are the inputs of the decision.
 type Facts struct {
-	Deleting      bool
 	Chain         approval.Chain
 	NameAvailable bool
 	// Claimed: the name's claim (the Namespace) belongs to this request.
@@ -19,15 +18,14 @@ type Facts struct {
 	Ready               bool
 }
 
-// Decide returns the phase and who the request waits for.
+// Decide returns the phase and who the request waits for. (A request being deleted is
+// not decided here: deletion writes phase Deleting itself.)
 func Decide(f Facts) (hostingv1.Phase, string) {
 	switch {
-	case f.Deleting:
-		return hostingv1.PhaseDeleting, "operator"
 	case f.Chain.Rejection != nil:
 		return hostingv1.PhaseRejected, ""
 	case !f.NameAvailable && !f.Claimed:
-		return hostingv1.PhaseReturnedToApplicant, "applicant"
+		return hostingv1.PhaseReturnedToApplicant, hostingv1.WaitingForApplicant
 	}
 	next, pending := f.Chain.NextRole()
 	if pending {
@@ -42,10 +40,10 @@ func Decide(f Facts) (hostingv1.Phase, string) {
 	}
 	switch {
 	case !f.ProvisioningEnabled:
-		return hostingv1.PhaseApproved, "operator"
+		return hostingv1.PhaseApproved, hostingv1.WaitingForOperator
 	case f.Ready:
 		return hostingv1.PhaseReady, ""
 	default:
-		return hostingv1.PhaseProvisioning, "operator"
+		return hostingv1.PhaseProvisioning, hostingv1.WaitingForOperator
 	}
 }

@@ -28,14 +28,6 @@ func TestDecide(t *testing.T) {
 		wantPhase      hostingv1.Phase
 		wantWaitingFor string
 	}{
-		"deleting": {
-			facts:     Facts{Deleting: true, Chain: chain(3), NameAvailable: true, ProvisioningEnabled: true, Ready: true},
-			wantPhase: hostingv1.PhaseDeleting, wantWaitingFor: "operator",
-		},
-		"deleting beats rejected and unavailable": {
-			facts:     Facts{Deleting: true, Chain: rejected(0, hostingv1.RoleKepalaDinas)},
-			wantPhase: hostingv1.PhaseDeleting, wantWaitingFor: "operator",
-		},
 		"rejected by kepala dinas": {
 			facts:     Facts{Chain: rejected(0, hostingv1.RoleKepalaDinas), NameAvailable: true},
 			wantPhase: hostingv1.PhaseRejected, wantWaitingFor: "",

@@ -23,10 +23,10 @@ const (
 // minutes after it.
 var created = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 
-func at(min int) time.Time { return created.Add(time.Duration(min) * time.Minute) }
+func at(minutes int) time.Time { return created.Add(time.Duration(minutes) * time.Minute) }
 
 // m makes an optional minute.
-func m(min int) *int { return &min }
+func m(minutes int) *int { return &minutes }
 
 var officials = map[hostingv1.Role]string{kd: "budi", kb: "ani", ks: "joko"}
 
@@ -74,8 +74,8 @@ func (r round) input(previous []hostingv1.Step) Input {
 			if role == r.rejectedBy {
 				return at(r.rejectedAt)
 			}
-			if min, ok := r.approved[role]; ok {
-				return at(min)
+			if minutes, ok := r.approved[role]; ok {
+				return at(minutes)
 			}
 			panic("DecisionTime asked for a role without decision: " + string(role))
 		},
@@ -532,8 +532,8 @@ func TestBuild(t *testing.T) {
 	}
 }
 
-func mtp(min int) *metav1.Time {
-	t := metav1.NewTime(at(min))
+func mtp(minutes int) *metav1.Time {
+	t := metav1.NewTime(at(minutes))
 	return &t
 }
 

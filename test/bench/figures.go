@@ -28,7 +28,6 @@ import (
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
-	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
@@ -319,7 +318,7 @@ func (b *bench) figureDNS(ctx context.Context) error {
 func (b *bench) grantedRequests(ctx context.Context) int {
 	ref := config.Default().GrantedHosts
 	var list corev1.ConfigMapList
-	if err := b.admin.List(ctx, &list, client.InNamespace(ref.Namespace), client.MatchingLabels{controllers.GrantShardLabel: ref.Name}); err != nil {
+	if err := b.admin.List(ctx, &list, client.InNamespace(ref.Namespace), client.MatchingLabels{hostingv1.GrantShardLabel: ref.Name}); err != nil {
 		return 0
 	}
 	n := 0

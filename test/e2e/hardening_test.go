@@ -12,14 +12,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
-	"github.com/kudus-diskominfo/subdomain-operator/controllers"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/grants"
 )
 
 // What the running operator puts back or reports when someone goes around it.
 var _ = Describe("A site that someone tampers with", Ordered, func() {
 	const name = "kokoh"
 	const fqdn = name + "." + zone
-	shard := controllers.GrantShard("granted-hosts", fqdn)
+	shard := grants.Shard("granted-hosts", fqdn)
 
 	grantOf := func() string {
 		cm := &corev1.ConfigMap{}

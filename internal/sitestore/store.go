@@ -1,4 +1,9 @@
-package controllers
+// Package sitestore follows the objects sites are made of, and every Ingress and
+// DNSEndpoint in the cluster, without keeping the objects: for each only what the
+// operator needs (resourceVersion, generation, request label, a digest of labels,
+// annotations and owners, and the hosts it serves), fed by one reflector per kind. It
+// is a controller-runtime source: changes become work for the requests concerned.
+package sitestore
 
 import (
 	"context"
@@ -37,44 +42,24 @@ import (
 // with its map entries and indexes (heap profiles at 99,000 and 29,000 objects), fed
 // by one reflector (list, then watch) per kind.
 
-// childKind is one kind the store follows.
-type childKind struct {
-	kind string
-	gvr  schema.GroupVersionResource
-	// hosts: listed whole and cluster-wide, because every Ingress and DNSEndpoint
-	// decides whether a name is free; the others are listed as metadata, and only
-	// those labelled with a request.
-	hosts func(*unstructured.Unstructured) []string
+// Kind is one kind the store follows.
+type Kind struct {
+	// Name is the kind, e.g. "Ingress".
+	Name string
+	GVR  schema.GroupVersionResource
+	// Hosts, when set, makes the kind followed whole and cluster-wide, because every
+	// object of it decides whether a name is free; other kinds are listed as metadata,
+	// and only the objects labelled with a request.
+	Hosts func(*unstructured.Unstructured) []string
 }
 
-func childKinds(provisioning bool) []childKind {
-	kinds := []childKind{
-		{kind: "Ingress", gvr: schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"}, hosts: ingressHosts},
-		{kind: "DNSEndpoint", gvr: schema.GroupVersionResource{Group: "externaldns.k8s.io", Version: "v1alpha1", Resource: "dnsendpoints"}, hosts: dnsEndpointNames},
-	}
-	if !provisioning {
-		return kinds
-	}
-	for _, k := range []struct{ kind, group, version, resource string }{
-		{"Namespace", "", "v1", "namespaces"},
-		{"ResourceQuota", "", "v1", "resourcequotas"},
-		{"LimitRange", "", "v1", "limitranges"},
-		{"NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies"},
-		{"RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings"},
-		{"ConfigMap", "", "v1", "configmaps"},
-		{"Deployment", "apps", "v1", "deployments"},
-		{"Service", "", "v1", "services"},
-	} {
-		kinds = append(kinds, childKind{kind: k.kind, gvr: schema.GroupVersionResource{Group: k.group, Version: k.version, Resource: k.resource}})
-	}
-	return kinds
-}
-
-func ingressHosts(u *unstructured.Unstructured) []string {
+// IngressHosts are the hosts of an Ingress's rules.
+func IngressHosts(u *unstructured.Unstructured) []string {
 	return stringsIn(u, "host", "spec", "rules")
 }
 
-func dnsEndpointNames(u *unstructured.Unstructured) []string {
+// DNSEndpointNames are the names a DNSEndpoint publishes.
+func DNSEndpointNames(u *unstructured.Unstructured) []string {
 	return stringsIn(u, "dnsName", "spec", "endpoints")
 }
 
@@ -85,33 +70,35 @@ func stringsIn(u *unstructured.Unstructured, field string, path ...string) []str
 	for _, item := range items {
 		if m, ok := item.(map[string]any); ok {
 			if h, ok := m[field].(string); ok && h != "" {
-				out = append(out, normalizeHost(h))
+				out = append(out, NormalizeHost(h))
 			}
 		}
 	}
 	return out
 }
 
-func normalizeHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
+// NormalizeHost lowercases a host and drops a trailing dot.
+func NormalizeHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
 
-// childEntry is what the store keeps of one object.
-type childEntry struct {
-	resourceVersion string
-	generation      int64
+// Entry is what the store keeps of one object.
+type Entry struct {
+	ResourceVersion string
+	Generation      int64
 	digest          uint64 // labels, annotations (without kubectl's last-applied copy), owners, deletion
-	request         string // the hosting.kuduskab.go.id/request label
-	hosts           []string
+	// Request is the object's hosting.kuduskab.go.id/request label.
+	Request string
+	Hosts   []string
 }
 
 // drifted reports whether the change from old to cur may have touched what the
 // operator set: a new generation (spec), new labels, annotations or owners, a
 // deletion, and for kinds without a generation any new resourceVersion (a status
 // update of a kind with a generation, such as a Deployment rolling out, does not count).
-func drifted(old, cur *childEntry) bool {
+func drifted(old, cur *Entry) bool {
 	switch {
-	case old.generation != cur.generation, old.digest != cur.digest:
+	case old.Generation != cur.Generation, old.digest != cur.digest:
 		return true
-	case cur.generation == 0 && old.resourceVersion != cur.resourceVersion:
+	case cur.Generation == 0 && old.ResourceVersion != cur.ResourceVersion:
 		return true
 	}
 	return false
@@ -122,7 +109,7 @@ func drifted(old, cur *childEntry) bool {
 // Transformer it keeps these instead of whole objects.
 type compactObject struct {
 	metav1.ObjectMeta // name and namespace only
-	entry             *childEntry
+	entry             *Entry
 }
 
 // Transformer implements client-go's TransformingStore.
@@ -135,7 +122,7 @@ func (s *kindStore) Transformer() toolscache.TransformFunc {
 		if err != nil {
 			return nil, err
 		}
-		_, e, err := entryOf(obj, s.kind.hosts)
+		_, e, err := entryOf(obj, s.kind.Hosts)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +130,7 @@ func (s *kindStore) Transformer() toolscache.TransformFunc {
 	}
 }
 
-func entryOf(obj any, hosts func(*unstructured.Unstructured) []string) (string, *childEntry, error) {
+func entryOf(obj any, hosts func(*unstructured.Unstructured) []string) (string, *Entry, error) {
 	if c, ok := obj.(*compactObject); ok {
 		return childKey(c.Namespace, c.Name), c.entry, nil
 	}
@@ -151,7 +138,7 @@ func entryOf(obj any, hosts func(*unstructured.Unstructured) []string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	e := &childEntry{resourceVersion: m.GetResourceVersion(), generation: m.GetGeneration(), request: m.GetLabels()[hostingv1.RequestLabel]}
+	e := &Entry{ResourceVersion: m.GetResourceVersion(), Generation: m.GetGeneration(), Request: m.GetLabels()[hostingv1.RequestLabel]}
 	h := fnv.New64a()
 	write := func(parts ...string) {
 		for _, p := range parts {
@@ -163,7 +150,7 @@ func entryOf(obj any, hosts func(*unstructured.Unstructured) []string) (string, 
 		write("l", k, m.GetLabels()[k])
 	}
 	for _, k := range sortedKeys(m.GetAnnotations()) {
-		if k != lastApplied {
+		if k != hostingv1.LastAppliedAnnotation {
 			write("a", k, m.GetAnnotations()[k])
 		}
 	}
@@ -175,7 +162,7 @@ func entryOf(obj any, hosts func(*unstructured.Unstructured) []string) (string, 
 	}
 	e.digest = h.Sum64()
 	if u, ok := obj.(*unstructured.Unstructured); ok && hosts != nil {
-		e.hosts = hosts(u)
+		e.Hosts = hosts(u)
 	}
 	return childKey(m.GetNamespace(), m.GetName()), e, nil
 }
@@ -198,10 +185,10 @@ func childKey(namespace, name string) string {
 
 // kindStore holds the entries of one kind and implements client-go's ReflectorStore.
 type kindStore struct {
-	kind   childKind
-	owner  *childStore
+	kind   Kind
+	owner  *Store
 	mu     sync.RWMutex
-	items  map[string]*childEntry
+	items  map[string]*Entry
 	byHost map[string]map[string]struct{}
 	synced atomic.Bool
 }
@@ -213,7 +200,7 @@ func (s *kindStore) Update(obj any) error { return s.put(obj) }
 func (s *kindStore) Resync() error        { return nil }
 
 func (s *kindStore) put(obj any) error {
-	key, cur, err := entryOf(obj, s.kind.hosts)
+	key, cur, err := entryOf(obj, s.kind.Hosts)
 	if err != nil {
 		return err
 	}
@@ -247,9 +234,9 @@ func (s *kindStore) Delete(obj any) error {
 // Replace takes a whole list (the first one, or a relist after the watch was lost):
 // what is gone was deleted, what differs changed.
 func (s *kindStore) Replace(list []any, _ string) error {
-	items := make(map[string]*childEntry, len(list))
+	items := make(map[string]*Entry, len(list))
 	for _, obj := range list {
-		key, e, err := entryOf(obj, s.kind.hosts)
+		key, e, err := entryOf(obj, s.kind.Hosts)
 		if err != nil {
 			return err
 		}
@@ -277,9 +264,9 @@ func (s *kindStore) Replace(list []any, _ string) error {
 }
 
 // indexHosts moves key from old's hosts to cur's; called with mu held.
-func (s *kindStore) indexHosts(key string, old, cur *childEntry) {
+func (s *kindStore) indexHosts(key string, old, cur *Entry) {
 	if old != nil {
-		for _, h := range old.hosts {
+		for _, h := range old.Hosts {
 			delete(s.byHost[h], key)
 			if len(s.byHost[h]) == 0 {
 				delete(s.byHost, h)
@@ -287,7 +274,7 @@ func (s *kindStore) indexHosts(key string, old, cur *childEntry) {
 		}
 	}
 	if cur != nil {
-		for _, h := range cur.hosts {
+		for _, h := range cur.Hosts {
 			if s.byHost[h] == nil {
 				s.byHost[h] = map[string]struct{}{}
 			}
@@ -296,10 +283,10 @@ func (s *kindStore) indexHosts(key string, old, cur *childEntry) {
 	}
 }
 
-// childStore follows the provisioned kinds (and all Ingresses and DNSEndpoints) and
-// turns their changes into work for the requests they belong to. It is a
-// controller-runtime source: the controller starts it and waits for its first lists.
-type childStore struct {
+// Store follows the provisioned kinds (and all Ingresses and DNSEndpoints) and turns
+// their changes into work for the requests they belong to. It is a controller-runtime
+// source: the controller starts it and waits for its first lists.
+type Store struct {
 	config *rest.Config
 	kinds  map[string]*kindStore
 	// forHosts finds the requests for hosts (an Ingress or DNSEndpoint of someone else
@@ -311,38 +298,40 @@ type childStore struct {
 	ctx   context.Context
 }
 
-func newChildStore(cfg *rest.Config, provisioning bool) *childStore {
-	c := &childStore{config: cfg, kinds: map[string]*kindStore{}}
-	for _, k := range childKinds(provisioning) {
-		c.kinds[k.kind] = &kindStore{kind: k, owner: c, items: map[string]*childEntry{}, byHost: map[string]map[string]struct{}{}}
+// New follows kinds with the rest config; forHosts finds the requests for hosts whose
+// users changed (nil: none).
+func New(cfg *rest.Config, kinds []Kind, forHosts func(ctx context.Context, hosts []string) []reconcile.Request) *Store {
+	c := &Store{config: cfg, kinds: map[string]*kindStore{}, forHosts: forHosts}
+	for _, k := range kinds {
+		c.kinds[k.Name] = &kindStore{kind: k, owner: c, items: map[string]*Entry{}, byHost: map[string]map[string]struct{}{}}
 	}
 	return c
 }
 
-// get returns the entry of an object, and whether the store follows its kind.
-func (c *childStore) get(kind, namespace, name string) (entry childEntry, found, followed bool) {
+// Get returns the entry of an object, and whether the store follows its kind.
+func (c *Store) Get(kind, namespace, name string) (entry Entry, found, followed bool) {
 	if c == nil {
-		return childEntry{}, false, false
+		return Entry{}, false, false
 	}
 	s := c.kinds[kind]
 	if s == nil {
-		return childEntry{}, false, false
+		return Entry{}, false, false
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if e := s.items[childKey(namespace, name)]; e != nil {
 		return *e, true, true
 	}
-	return childEntry{}, false, true
+	return Entry{}, false, true
 }
 
-// hostUser is an object of a kind that serves hosts.
-type hostUser struct {
+// HostUser is an object of a kind that serves hosts.
+type HostUser struct {
 	Namespace, Name, Request string
 }
 
-// byHost lists the objects of kind that serve host.
-func (c *childStore) byHost(kind, host string) []hostUser {
+// ByHost lists the objects of kind that serve host.
+func (c *Store) ByHost(kind, host string) []HostUser {
 	if c == nil {
 		return nil
 	}
@@ -352,12 +341,12 @@ func (c *childStore) byHost(kind, host string) []hostUser {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []hostUser
-	for key := range s.byHost[normalizeHost(host)] {
+	var out []HostUser
+	for key := range s.byHost[NormalizeHost(host)] {
 		ns, name, _ := strings.Cut(key, "/")
-		out = append(out, hostUser{Namespace: ns, Name: name, Request: s.items[key].request})
+		out = append(out, HostUser{Namespace: ns, Name: name, Request: s.items[key].Request})
 	}
-	slices.SortFunc(out, func(a, b hostUser) int { return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name) })
+	slices.SortFunc(out, func(a, b HostUser) int { return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name) })
 	return out
 }
 
@@ -365,7 +354,7 @@ func (c *childStore) byHost(kind, host string) []hostUser {
 // back their request when deleted or drifted; their creation is the operator's own
 // doing. Someone else's Ingress or DNSEndpoint brings back the requests for the hosts
 // it serves or served.
-func (c *childStore) changed(kind childKind, _ string, old, cur *childEntry) {
+func (c *Store) changed(kind Kind, _ string, old, cur *Entry) {
 	c.mu.Lock()
 	q, ctx := c.queue, c.ctx
 	c.mu.Unlock()
@@ -379,25 +368,25 @@ func (c *childStore) changed(kind childKind, _ string, old, cur *childEntry) {
 	}
 	switch {
 	case old != nil && cur == nil:
-		add(old.request)
+		add(old.Request)
 	case old != nil && cur != nil && drifted(old, cur):
-		add(old.request)
-		if cur.request != old.request {
-			add(cur.request)
+		add(old.Request)
+		if cur.Request != old.Request {
+			add(cur.Request)
 		}
 	}
-	if kind.hosts == nil || c.forHosts == nil {
+	if kind.Hosts == nil || c.forHosts == nil {
 		return
 	}
 	// Only a change of who serves which host matters to the name check: a new or
 	// removed object, other hosts, a request label put on or taken off.
-	servesOther := old == nil || cur == nil || !slices.Equal(old.hosts, cur.hosts) || old.request != cur.request
+	servesOther := old == nil || cur == nil || !slices.Equal(old.Hosts, cur.Hosts) || old.Request != cur.Request
 	var hosts []string
-	if old != nil && old.request == "" && servesOther {
-		hosts = append(hosts, old.hosts...)
+	if old != nil && old.Request == "" && servesOther {
+		hosts = append(hosts, old.Hosts...)
 	}
-	if cur != nil && cur.request == "" && servesOther {
-		hosts = append(hosts, cur.hosts...)
+	if cur != nil && cur.Request == "" && servesOther {
+		hosts = append(hosts, cur.Hosts...)
 	}
 	if len(hosts) > 0 {
 		for _, r := range c.forHosts(ctx, hosts) {
@@ -407,7 +396,7 @@ func (c *childStore) changed(kind childKind, _ string, old, cur *childEntry) {
 }
 
 // Start starts one reflector per kind; it returns at once.
-func (c *childStore) Start(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+func (c *Store) Start(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
 	mc, err := metadata.NewForConfig(c.config)
 	if err != nil {
 		return err
@@ -423,8 +412,8 @@ func (c *childStore) Start(ctx context.Context, q workqueue.TypedRateLimitingInt
 	for _, s := range c.kinds {
 		var lw *toolscache.ListWatch
 		var example runtime.Object
-		if s.kind.hosts != nil {
-			res := dc.Resource(s.kind.gvr)
+		if s.kind.Hosts != nil {
+			res := dc.Resource(s.kind.GVR)
 			lw = &toolscache.ListWatch{
 				ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 					return res.List(ctx, o)
@@ -434,10 +423,10 @@ func (c *childStore) Start(ctx context.Context, q workqueue.TypedRateLimitingInt
 				},
 			}
 			u := &unstructured.Unstructured{}
-			u.SetGroupVersionKind(s.kind.gvr.GroupVersion().WithKind(s.kind.kind))
+			u.SetGroupVersionKind(s.kind.GVR.GroupVersion().WithKind(s.kind.Name))
 			example = u
 		} else {
-			res := mc.Resource(s.kind.gvr)
+			res := mc.Resource(s.kind.GVR)
 			lw = &toolscache.ListWatch{
 				ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 					o.LabelSelector = provisioned.LabelSelector
@@ -450,14 +439,14 @@ func (c *childStore) Start(ctx context.Context, q workqueue.TypedRateLimitingInt
 			}
 			example = &metav1.PartialObjectMetadata{}
 		}
-		r := toolscache.NewReflectorWithOptions(lw, example, s, toolscache.ReflectorOptions{Name: "subdomain-operator/" + s.kind.kind})
+		r := toolscache.NewReflectorWithOptions(lw, example, s, toolscache.ReflectorOptions{Name: "subdomain-operator/" + s.kind.Name})
 		go r.RunWithContext(ctx)
 	}
 	return nil
 }
 
 // WaitForSync returns once every kind has been listed.
-func (c *childStore) WaitForSync(ctx context.Context) error {
+func (c *Store) WaitForSync(ctx context.Context) error {
 	return wait.PollUntilContextCancel(ctx, pollInterval, true, func(context.Context) (bool, error) {
 		for _, s := range c.kinds {
 			if !s.synced.Load() {
@@ -468,7 +457,7 @@ func (c *childStore) WaitForSync(ctx context.Context) error {
 	})
 }
 
-func (c *childStore) String() string { return "provisioned objects" }
+func (c *Store) String() string { return "provisioned objects" }
 
 // pollInterval is how often WaitForSync looks.
 const pollInterval = 50 * time.Millisecond

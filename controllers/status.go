@@ -135,3 +135,49 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonTimeStandardExceeded, "MeasureTime", "%s", c.Message)
 	}
 }
+
+// setProvisioningConditions reports step 5: NamespaceReady, IngressReady, DNSReady and
+// HostExclusive.
+func (r *SubdomainRequestReconciler) setProvisioningConditions(sdr *hostingv1.SubdomainRequest, st *state) {
+	p := st.prov
+	if !p.started {
+		return
+	}
+	fqdn := r.Config.FQDN(sdr.Spec.Subdomain)
+	switch {
+	case p.namespaceConflict != "":
+		setCondition(sdr, hostingv1.ConditionNamespaceReady, false, hostingv1.ReasonConflict, p.namespaceConflict)
+	case p.site.conflictAffects == hostingv1.ConditionNamespaceReady:
+		setCondition(sdr, hostingv1.ConditionNamespaceReady, false, hostingv1.ReasonConflict, p.site.conflict)
+	case p.site.ready[hostingv1.ConditionNamespaceReady]:
+		setCondition(sdr, hostingv1.ConditionNamespaceReady, true, hostingv1.ReasonProvisioned,
+			fmt.Sprintf("Namespace %s with quota, limits, network policy and the group %s as editors", sdr.Status.Namespace, sdr.Spec.Applicant.Group))
+	default:
+		setCondition(sdr, hostingv1.ConditionNamespaceReady, false, hostingv1.ReasonProvisioning, "the Namespace is not provisioned yet")
+	}
+	switch {
+	case p.site.conflictAffects == hostingv1.ConditionIngressReady:
+		setCondition(sdr, hostingv1.ConditionIngressReady, false, hostingv1.ReasonConflict, p.site.conflict)
+	case p.site.ready[hostingv1.ConditionIngressReady] && p.namespaceConflict == "":
+		setCondition(sdr, hostingv1.ConditionIngressReady, true, hostingv1.ReasonProvisioned, "Ingress "+sdr.Status.Namespace+"/"+SiteName+" serves "+sdr.Status.URL)
+	default:
+		setCondition(sdr, hostingv1.ConditionIngressReady, false, hostingv1.ReasonProvisioning, "the Ingress is not provisioned yet")
+	}
+	switch {
+	case p.site.conflictAffects == hostingv1.ConditionDNSReady:
+		setCondition(sdr, hostingv1.ConditionDNSReady, false, hostingv1.ReasonConflict, p.site.conflict)
+	case p.dns.reason == "":
+		setCondition(sdr, hostingv1.ConditionDNSReady, false, hostingv1.ReasonProvisioning, "the DNS record is not published yet")
+	default:
+		setCondition(sdr, hostingv1.ConditionDNSReady, p.dns.ready, p.dns.reason, p.dns.message)
+	}
+	switch {
+	case len(p.elsewhere) > 0:
+		setCondition(sdr, hostingv1.ConditionHostExclusive, false, hostingv1.ReasonHostServedElsewhere,
+			fmt.Sprintf("%s is also served or published outside namespace %s, by %s; the platform team must remove them before the site is Ready",
+				fqdn, sdr.Status.Namespace, strings.Join(p.elsewhere, ", ")))
+	case p.site.ready[hostingv1.ConditionNamespaceReady]:
+		setCondition(sdr, hostingv1.ConditionHostExclusive, true, hostingv1.ReasonHostExclusive,
+			fmt.Sprintf("only namespace %s serves and publishes %s", sdr.Status.Namespace, fqdn))
+	}
+}

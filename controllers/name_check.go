@@ -1,5 +1,7 @@
 package controllers
 
+// Step 4 of the SOP: the Kepala Seksi checks whether the name is already used.
+
 import (
 	"context"
 	"encoding/json"
@@ -15,6 +17,7 @@ import (
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/availability"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/naming"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/sitestore"
 )
 
 // Field index names. Lookups by name go through these, never through list scans.
@@ -38,7 +41,7 @@ type nameCheck struct {
 }
 
 // checkName gathers who else uses the request's name and decides whether it is free.
-func (r *SubdomainRequestReconciler) checkName(ctx context.Context, sdr *hostingv1.SubdomainRequest) (nameCheck, error) {
+func (r *SubdomainRequestReconciler) checkName(ctx context.Context, sdr *hostingv1.SubdomainRequest, claimed bool) (nameCheck, error) {
 	label := sdr.Spec.Subdomain
 	fqdn := r.Config.FQDN(label)
 	facts := availability.Facts{
@@ -60,14 +63,16 @@ func (r *SubdomainRequestReconciler) checkName(ctx context.Context, sdr *hosting
 
 	// An object is this request's own only inside the request's own namespace: a
 	// request label on an object anywhere else is somebody's claim, never trusted.
-	own := func(u hostUser) bool { return u.Namespace == r.Config.NamespaceFor(label) && u.Request == sdr.Name }
-	for _, ing := range r.children.byHost("Ingress", fqdn) {
+	own := func(u sitestore.HostUser) bool {
+		return u.Namespace == r.Config.NamespaceFor(label) && u.Request == sdr.Name
+	}
+	for _, ing := range r.store.ByHost("Ingress", fqdn) {
 		if !own(ing) {
 			facts.Ingresses = append(facts.Ingresses, availability.Object{Namespace: ing.Namespace, Name: ing.Name})
 		}
 	}
 	ownDNSEndpoint := false
-	for _, ep := range r.children.byHost("DNSEndpoint", fqdn) {
+	for _, ep := range r.store.ByHost("DNSEndpoint", fqdn) {
 		if !own(ep) {
 			facts.DNSEndpoints = append(facts.DNSEndpoints, availability.Object{Namespace: ep.Namespace, Name: ep.Name})
 		} else {
@@ -77,7 +82,7 @@ func (r *SubdomainRequestReconciler) checkName(ctx context.Context, sdr *hosting
 
 	// The zone is asked only while the name is not yet ours: once we published the
 	// record, the answer is our own.
-	if r.DNS != nil && sdr.Status.Namespace == "" && !ownDNSEndpoint {
+	if r.DNS != nil && !claimed && !ownDNSEndpoint {
 		ans, err := r.DNS.Lookup(ctx, fqdn)
 		if err != nil {
 			ctrl.LoggerFrom(ctx).Info("DNS server did not answer the availability check; relying on the cluster's view", "fqdn", fqdn, "error", err.Error())
@@ -153,7 +158,7 @@ func decisionTime(sdr *hostingv1.SubdomainRequest, role hostingv1.Role, now time
 			continue
 		}
 		var fields map[string]map[string]map[string]json.RawMessage
-		if err := json.Unmarshal(mf.FieldsV1.Raw, &fields); err != nil {
+		if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &fields); err != nil {
 			continue
 		}
 		ann := fields["f:metadata"]["f:annotations"]
@@ -173,7 +178,7 @@ func (r *SubdomainRequestReconciler) servedElsewhere(sdr *hostingv1.SubdomainReq
 	fqdn, ns := r.Config.FQDN(sdr.Spec.Subdomain), r.Config.NamespaceFor(sdr.Spec.Subdomain)
 	var out []string
 	for _, kind := range []string{"Ingress", "DNSEndpoint"} {
-		for _, u := range r.children.byHost(kind, fqdn) {
+		for _, u := range r.store.ByHost(kind, fqdn) {
 			if u.Namespace != ns {
 				out = append(out, fmt.Sprintf("%s %s/%s", kind, u.Namespace, u.Name))
 			}

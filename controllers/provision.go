@@ -1,0 +1,127 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/apply"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/grants"
+)
+
+// Step 5 of the SOP, the technical staff's work: claim the name, make the site.
+
+// claim is the outcome of claiming the name.
+type claim struct {
+	// claimed: the Namespace is this request's.
+	claimed bool
+	// takenBy: another request holds the Namespace (it won the race for the name).
+	takenBy, takenNamespace string
+	// conflict: a Namespace of that name exists and nobody's request made it.
+	conflict string
+}
+
+// claimName makes the name this request's by creating its Namespace: creation is
+// atomic in the API server, so of two requests approved at the same moment exactly one
+// gets it. A Namespace that no request made is reported, never adopted.
+func (r *SubdomainRequestReconciler) claimName(ctx context.Context, sdr *hostingv1.SubdomainRequest) (claim, error) {
+	desired := namespacePart.build(r.Config, sdr)
+	out, existing, err := r.applier.Ensure(ctx, r.owner(sdr), desired)
+	if err != nil {
+		return claim{}, fmt.Errorf("claiming Namespace %s: %w", desired.GetName(), err)
+	}
+	switch {
+	case out == apply.Created:
+		ctrl.LoggerFrom(ctx).Info("claimed name", "subdomain", sdr.Spec.Subdomain, "namespace", desired.GetName())
+		return claim{claimed: true}, nil
+	case !out.Foreign():
+		return claim{claimed: true}, nil
+	case existing.GetLabels()[hostingv1.RequestLabel] != "":
+		return claim{takenBy: existing.GetLabels()[hostingv1.RequestLabel], takenNamespace: existing.GetName()}, nil
+	default:
+		return claim{conflict: fmt.Sprintf("Namespace %s exists and was not created by this operator; it is left untouched", existing.GetName())}, nil
+	}
+}
+
+// provisioned is what making the site achieved in one reconcile.
+type provisioned struct {
+	// ready, per condition the parts affect (NamespaceReady, IngressReady): every part
+	// of that group exists and is the request's.
+	ready map[string]bool
+	// conflict names the first part somebody else made, and the condition it affects.
+	conflict, conflictAffects string
+}
+
+// provisionSite creates or repairs every other part of the site and checks the grant.
+// The grant and the parts depend on the Namespace only, not on each other: they are
+// written at the same time, so that the request waits for the slowest write rather
+// than for the sum of them.
+func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hostingv1.SubdomainRequest) (provisioned, error) {
+	var wanted []client.Object
+	for _, p := range siteParts[1:] {
+		if obj := p.build(r.Config, sdr); obj != nil {
+			wanted = append(wanted, obj)
+		}
+	}
+	outcomes := make([]apply.Outcome, len(wanted))
+	errs := make([]error, len(wanted)+1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		errs[len(wanted)] = r.grants().Ensure(ctx, r.Config.FQDN(sdr.Spec.Subdomain), grants.Value(r.Config.NamespaceFor(sdr.Spec.Subdomain), sdr.Name))
+	})
+	for i, desired := range wanted {
+		wg.Go(func() {
+			outcomes[i], _, errs[i] = r.applier.Ensure(ctx, r.owner(sdr), desired)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("provisioning %s %s/%s: %w", apply.KindOf(desired), desired.GetNamespace(), desired.GetName(), errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return provisioned{}, err
+	}
+	res := provisioned{ready: map[string]bool{hostingv1.ConditionNamespaceReady: true, hostingv1.ConditionIngressReady: true}}
+	for i, desired := range wanted {
+		if !outcomes[i].Foreign() {
+			continue
+		}
+		p := partOf(apply.KindOf(desired))
+		res.ready[p.affects] = false
+		if res.conflict == "" { // the first in the table is reported
+			res.conflict = fmt.Sprintf("%s %s/%s exists and was not created by this operator; it is left untouched", p.kind, desired.GetNamespace(), desired.GetName())
+			res.conflictAffects = p.affects
+		}
+	}
+	return res, nil
+}
+
+// ensureFinalizer makes the operator's cleanup part of the request's deletion. It is
+// added when the operator first sees a request, so that the path from the last
+// approval to the site does not wait for it, and put back if a cluster administrator
+// removed it.
+func (r *SubdomainRequestReconciler) ensureFinalizer(ctx context.Context, sdr *hostingv1.SubdomainRequest) error {
+	if controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
+		return nil
+	}
+	patch := client.MergeFrom(sdr.DeepCopy())
+	controllerutil.AddFinalizer(sdr, hostingv1.Finalizer)
+	if err := r.Patch(ctx, sdr, patch); err != nil {
+		return fmt.Errorf("adding finalizer: %w", err)
+	}
+	return nil
+}
+
+func (r *SubdomainRequestReconciler) owner(sdr *hostingv1.SubdomainRequest) apply.Owner {
+	return apply.Owner{Request: sdr.Name, Subdomain: sdr.Spec.Subdomain}
+}
+
+func (r *SubdomainRequestReconciler) grants() grants.Book {
+	return grants.Book{Client: r.Client, Ref: r.Config.GrantedHosts, FieldManager: FieldManager}
+}

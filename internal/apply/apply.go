@@ -1,0 +1,262 @@
+// Package apply creates what a site is made of when it is missing and puts it back
+// when it drifted, writing nothing when an object already holds what is wanted, and
+// never touching an object that someone else made. It remembers, per object, the
+// resourceVersion at which the object was last seen to hold the wanted state, so that
+// an unchanged object costs no read.
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"reflect"
+	"strconv"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/sitestore"
+)
+
+// Outcome is what Ensure found and did.
+type Outcome int
+
+const (
+	// Unchanged means the object holds what is wanted; nothing was written.
+	Unchanged Outcome = iota
+	// Created means the object was missing and was created.
+	Created
+	// Updated means the object drifted and was put back.
+	Updated
+	// Conflict means an object of that name exists and somebody else made it.
+	Conflict
+	// Released means a starter-site object the applicant took over (its request label
+	// removed); left alone.
+	Released
+	// Taken means the object belongs to another request.
+	Taken
+)
+
+// Foreign reports whether the object found is not the owner's.
+func (o Outcome) Foreign() bool { return o == Conflict || o == Released || o == Taken }
+
+// Owner is the request an object is made for.
+type Owner struct {
+	Request   string
+	Subdomain string
+}
+
+// Applier ensures objects for their owners.
+type Applier struct {
+	// Client writes (and creates).
+	Client client.Client
+	// Reader reads past any cache, for the objects the store says changed.
+	Reader client.Reader
+	// Store follows the objects; an object the store does not know is created first.
+	Store        *sitestore.Store
+	FieldManager string
+
+	verified verified
+}
+
+// Ensure creates desired when missing and puts it back when it drifted. It returns
+// also the metadata of the object found when it is not the owner's.
+func (a *Applier) Ensure(ctx context.Context, owner Owner, desired client.Object) (Outcome, client.Object, error) {
+	kind := KindOf(desired)
+	key, want := objectKey(kind, desired), desiredHash(desired)
+	entry, found, _ := a.Store.Get(kind, desired.GetNamespace(), desired.GetName())
+	if !found {
+		created := desired.DeepCopyObject().(client.Object)
+		err := a.Client.Create(ctx, created, client.FieldOwner(a.FieldManager))
+		if err == nil {
+			a.verified.set(key, created.GetResourceVersion(), want)
+			return Created, created, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return Unchanged, nil, err
+		}
+		// The store follows only what carries a request label (and all Ingresses and
+		// DNSEndpoints): whatever is there is not ours, or was just made. Ask the API
+		// server.
+	} else {
+		switch {
+		case entry.Request == owner.Request:
+			if a.verified.ok(key, entry.ResourceVersion, want) {
+				return Unchanged, nil, nil
+			}
+		case entry.Request != "":
+			taken := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: desired.GetNamespace(), Name: desired.GetName(),
+				Labels: map[string]string{hostingv1.RequestLabel: entry.Request}}}
+			return Taken, taken, nil
+		}
+	}
+	// Changed since we last looked (or never looked, since the operator started): read
+	// the object itself and compare.
+	existing := desired.DeepCopyObject().(client.Object)
+	if err := a.Reader.Get(ctx, client.ObjectKeyFromObject(desired), existing); err != nil {
+		return Unchanged, nil, err
+	}
+	if out := Ownership(owner, existing); out.Foreign() {
+		return out, existing, nil
+	}
+	if Subset(desired, existing) {
+		a.verified.set(key, existing.GetResourceVersion(), want)
+		return Unchanged, existing, nil
+	}
+	applied, err := a.apply(ctx, desired)
+	if err != nil {
+		return Unchanged, nil, err
+	}
+	a.verified.set(key, applied.GetResourceVersion(), want)
+	return Updated, applied, nil
+}
+
+// Forget drops what is remembered of an object (it was released or deleted).
+func (a *Applier) Forget(obj client.Object) { a.verified.forget(objectKey(KindOf(obj), obj)) }
+
+// Ownership says whether an existing object is the owner's, and if not how: taken by
+// another request, released by the applicant (a starter-site object whose request
+// label they removed), or made by someone else.
+func Ownership(owner Owner, existing client.Object) Outcome {
+	label := existing.GetLabels()[hostingv1.RequestLabel]
+	switch {
+	case label == owner.Request:
+		return Unchanged
+	case label != "":
+		return Taken
+	case existing.GetAnnotations()[hostingv1.StarterSiteAnnotation] == "true" && existing.GetLabels()[hostingv1.SubdomainLabel] == owner.Subdomain:
+		return Released
+	default:
+		return Conflict
+	}
+}
+
+// apply writes desired whole with server-side apply, as the operator's field manager.
+func (a *Applier) apply(ctx context.Context, desired client.Object) (client.Object, error) {
+	obj := desired.DeepCopyObject().(client.Object)
+	obj.SetResourceVersion("")
+	obj.SetManagedFields(nil)
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	applied := &unstructured.Unstructured{Object: u}
+	if err := a.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(applied), client.FieldOwner(a.FieldManager), client.ForceOwnership); err != nil {
+		return nil, err
+	}
+	obj.SetResourceVersion(applied.GetResourceVersion())
+	return obj, nil
+}
+
+// KindOf is an object's kind, from its type information or its Go type.
+func KindOf(obj client.Object) string {
+	if k := obj.GetObjectKind().GroupVersionKind().Kind; k != "" {
+		return k
+	}
+	return reflect.TypeOf(obj).Elem().Name()
+}
+
+// Subset reports whether every field set in desired has the same value in existing:
+// server-side defaults in existing do not count as drift.
+func Subset(desired, existing client.Object) bool {
+	d, err1 := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
+	e, err2 := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	dm := d["metadata"].(map[string]any)
+	d["metadata"] = map[string]any{"labels": dm["labels"], "annotations": dm["annotations"], "ownerReferences": dm["ownerReferences"]}
+	delete(d, "status")
+	delete(d, "apiVersion")
+	delete(d, "kind")
+	return contains(e, d)
+}
+
+func contains(have, want any) bool {
+	switch w := want.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return len(w) == 0
+		}
+		for k, wv := range w {
+			if !contains(h[k], wv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !contains(h[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(have, want) || fmt.Sprint(have) == fmt.Sprint(want)
+	}
+}
+
+// verified maps a provisioned object to the resourceVersion (and the desired state)
+// at which it was last known to hold what it should, as 64-bit hashes: about 40 bytes
+// per object.
+type verified struct {
+	mu sync.Mutex
+	m  map[uint64]uint64
+}
+
+func hash64(parts ...string) uint64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		_, _ = h.Write([]byte(p))
+		_, _ = h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+func objectKey(kind string, obj client.Object) uint64 {
+	return hash64(kind, obj.GetNamespace(), obj.GetName())
+}
+
+func (v *verified) ok(key uint64, resourceVersion string, desired uint64) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	got, ok := v.m[key]
+	return ok && got == hash64(resourceVersion, strconv.FormatUint(desired, 16))
+}
+
+func (v *verified) set(key uint64, resourceVersion string, desired uint64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = map[uint64]uint64{}
+	}
+	v.m[key] = hash64(resourceVersion, strconv.FormatUint(desired, 16))
+}
+
+func (v *verified) forget(key uint64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.m, key)
+}
+
+// desiredHash identifies the desired state of an object.
+func desiredHash(desired client.Object) uint64 {
+	raw, err := json.Marshal(desired)
+	if err != nil {
+		return 0
+	}
+	return hash64(string(raw))
+}

@@ -1,0 +1,87 @@
+package apply
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+)
+
+func TestVerifiedOnlyAtTheSameVersionAndDesiredState(t *testing.T) {
+	var v verified
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "web-dinkes"}}
+	key, want := objectKey("Deployment", dep), desiredHash(dep)
+	check := func(what string, got, expected bool) {
+		t.Helper()
+		if got != expected {
+			t.Fatalf("%s: %v, want %v", what, got, expected)
+		}
+	}
+	check("never seen", v.ok(key, "7", want), false)
+	v.set(key, "7", want)
+	check("seen at 7", v.ok(key, "7", want), true)
+	check("changed since", v.ok(key, "8", want), false)
+	dep.Spec.Replicas = new(int32)
+	check("another desired state", v.ok(key, "7", desiredHash(dep)), false)
+	check("another kind", v.ok(objectKey("Service", dep), "7", want), false)
+	v.forget(key)
+	check("forgotten", v.ok(key, "7", want), false)
+}
+
+func TestSubsetIgnoresServerDefaults(t *testing.T) {
+	desired := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Labels: map[string]string{"a": "b"}},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}}
+	existing := desired.DeepCopy()
+	existing.ResourceVersion = "9"
+	existing.Labels["added-by-someone"] = "x"
+	existing.Spec.ClusterIP = "10.96.0.7"
+	existing.Spec.Ports[0].Protocol = corev1.ProtocolTCP
+	tests := map[string]struct {
+		edit func(*corev1.Service)
+		want bool
+	}{
+		"defaults and extra labels only": {func(*corev1.Service) {}, true},
+		"a port changed":                 {func(s *corev1.Service) { s.Spec.Ports[0].Port = 8080 }, false},
+		"a label changed":                {func(s *corev1.Service) { s.Labels["a"] = "c" }, false},
+		"a port added":                   {func(s *corev1.Service) { s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Port: 1}) }, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			e := existing.DeepCopy()
+			tc.edit(e)
+			if got := Subset(desired, e); got != tc.want {
+				t.Fatalf("Subset = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOwnership(t *testing.T) {
+	owner := Owner{Request: "dinkes", Subdomain: "dinkes"}
+	obj := func(labels, annotations map[string]string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: annotations}}
+	}
+	tests := map[string]struct {
+		obj  *corev1.ConfigMap
+		want Outcome
+	}{
+		"ours":         {obj(map[string]string{hostingv1.RequestLabel: "dinkes"}, nil), Unchanged},
+		"another's":    {obj(map[string]string{hostingv1.RequestLabel: "disdik"}, nil), Taken},
+		"nobody's":     {obj(nil, nil), Conflict},
+		"taken over":   {obj(map[string]string{hostingv1.SubdomainLabel: "dinkes"}, map[string]string{hostingv1.StarterSiteAnnotation: "true"}), Released},
+		"another site": {obj(map[string]string{hostingv1.SubdomainLabel: "disdik"}, map[string]string{hostingv1.StarterSiteAnnotation: "true"}), Conflict},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := Ownership(owner, tc.obj); got != tc.want {
+				t.Fatalf("Ownership = %v, want %v", got, tc.want)
+			}
+			if got := tc.want.Foreign(); got != (tc.want != Unchanged) {
+				t.Fatalf("Foreign = %v", got)
+			}
+		})
+	}
+}
