@@ -89,7 +89,9 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 	}
 	res := provisioned{ready: map[string]bool{hostingv1.ConditionNamespaceReady: true, hostingv1.ConditionIngressReady: true}}
 	for i, desired := range wanted {
-		if !outcomes[i].Foreign() {
+		// A starter-site object the applicant took over (Released) is theirs now, as
+		// designed; only an object somebody else made, or another request's, blocks.
+		if outcomes[i] != apply.Conflict && outcomes[i] != apply.Taken {
 			continue
 		}
 		p := partOf(apply.KindOf(desired))
