@@ -115,6 +115,9 @@ func (b *BIND) ExternalDNSArgs(kubeconfig, ownerID string) []string {
 		"--rfc2136-tsig-keyname=" + b.KeyName, "--rfc2136-tsig-secret=" + b.Secret, "--rfc2136-tsig-secret-alg=hmac-sha256",
 		"--rfc2136-tsig-axfr",
 		"--domain-filter=" + b.Zone,
+		// Only the operator's DNSEndpoints, as in config/external-dns: one somebody
+		// else writes, without the operator's label, is never published.
+		"--label-filter=app.kubernetes.io/managed-by=subdomain-operator",
 		"--policy=sync", "--registry=txt", "--txt-owner-id=" + ownerID,
 		"--events", "--min-event-sync-interval=1s", "--interval=10s",
 		"--metrics-address=127.0.0.1:0",

@@ -229,7 +229,9 @@ func (b *bench) warmDNS(ctx context.Context) error {
 		return err
 	}
 	fqdn := "warmup." + zone
-	ep := floorDNSEndpoint(metav1.ObjectMeta{Name: "warmup", Namespace: dnsFloorNamespace, Labels: map[string]string{floorLabel: "dns"}}, fqdn, 60)
+	// external-dns publishes only DNSEndpoints labelled as the operator's (--label-filter).
+	ep := floorDNSEndpoint(metav1.ObjectMeta{Name: "warmup", Namespace: dnsFloorNamespace,
+		Labels: map[string]string{floorLabel: "dns", hostingv1.ManagedByLabel: hostingv1.ManagedByValue}}, fqdn, 60)
 	if err := b.admin.Create(ctx, ep); err != nil {
 		return err
 	}
