@@ -115,6 +115,7 @@ func main() {
 	var notifiers []notify.Sender
 	if smtpCfg := cfg.Notification.SMTP; smtpCfg.Host != "" {
 		notifiers = append(notifiers, notify.SMTP{Host: smtpCfg.Host, Port: smtpCfg.Port, From: smtpCfg.From,
+			FromName: smtpCfg.FromName, TLS: smtpCfg.TLS, CAFile: smtpCfg.CAFile,
 			UsernameFile: smtpCfg.UsernameFile, PasswordFile: smtpCfg.PasswordFile})
 	}
 	if cfg.Notification.WebhookURL != "" {

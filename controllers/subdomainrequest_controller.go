@@ -183,8 +183,10 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 		return ctrl.Result{}, err
 	case c.takenBy != "":
 		// Another request won the name: back to the applicant.
+		fqdn := r.Config.FQDN(sdr.Spec.Subdomain)
 		st.name = nameCheck{availability.Result{Reason: hostingv1.ReasonNameClaimed,
-			Message: fmt.Sprintf("%s is already granted to request %s (Namespace %s)", r.Config.FQDN(sdr.Spec.Subdomain), c.takenBy, c.takenNamespace)}}
+			Message: fmt.Sprintf("%s is already granted to request %s (Namespace %s)", fqdn, c.takenBy, c.takenNamespace),
+			Pesan:   fmt.Sprintf("%s sudah diberikan kepada permohonan %s (Namespace %s)", fqdn, c.takenBy, c.takenNamespace)}}
 		return ctrl.Result{}, nil
 	case c.conflict != "":
 		st.prov.namespaceConflict = c.conflict

@@ -118,6 +118,9 @@ func run(dir string, once bool) error {
 	st.processes = append(st.processes, mail.Process)
 
 	step("Starting the operator")
+	// The demo's mailpit is a local test server without TLS, so the operator sends to
+	// it in clear text (tls: none); a real mail server needs starttls or implicit,
+	// as the end-to-end tests use.
 	cfg := filepath.Join(dir, "operator.yaml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`baseDomain: %s
 ingressTarget:
@@ -127,7 +130,7 @@ recordTTL: 60
 dns:
   servers: ["%s"]
 notification:
-  smtp: {host: 127.0.0.1, port: %d, from: diskominfo@kuduskab.go.id}
+  smtp: {host: 127.0.0.1, port: %d, tls: none, from: diskominfo@kuduskab.go.id}
 `, zone, targetIP, bind.Addr, mail.SMTPPort)), 0o644); err != nil {
 		return err
 	}

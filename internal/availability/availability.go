@@ -53,13 +53,21 @@ type Facts struct {
 type Result struct {
 	Available bool
 	Reason    string
-	Message   string
+	// Message says why the name is taken (or that it is free), in English: the
+	// condition's message.
+	Message string
+	// Pesan is Message in Bahasa Indonesia, for the Indonesian text of the mail to
+	// the applicant; empty when the name is free. Whoever changes Message after
+	// Decide must change or clear Pesan with it.
+	Pesan string
 }
 
 // Decide checks the facts in order and returns the first reason the name is taken.
 func Decide(f Facts) Result {
 	if f.Reserved {
-		return taken(hostingv1.ReasonNameReserved, "%s is on the platform's reserved list; choose another name", f.FQDN)
+		return taken(hostingv1.ReasonNameReserved,
+			fmt.Sprintf("%s is on the platform's reserved list; choose another name", f.FQDN),
+			fmt.Sprintf("%s termasuk nama yang dicadangkan oleh platform; silakan pilih nama lain", f.FQDN))
 	}
 	others := append([]Request(nil), f.Others...)
 	sort.Slice(others, func(i, j int) bool { return earlier(others[i], others[j]) })
@@ -68,22 +76,32 @@ func Decide(f Facts) Result {
 			continue
 		}
 		if o.Claimed {
-			return taken(hostingv1.ReasonNameClaimed, "%s is already granted to request %s (%s)%s", f.FQDN, o.Name, o.Unit, where(o))
+			return taken(hostingv1.ReasonNameClaimed,
+				fmt.Sprintf("%s is already granted to request %s (%s)%s", f.FQDN, o.Name, o.Unit, where(o)),
+				fmt.Sprintf("%s sudah diberikan kepada permohonan %s (%s)%s", f.FQDN, o.Name, o.Unit, where(o)))
 		}
 	}
 	for _, o := range others {
 		if !o.Finished && earlier(o, f.Self) {
-			return taken(hostingv1.ReasonNameRequested, "%s was requested earlier by request %s (%s)", f.FQDN, o.Name, o.Unit)
+			return taken(hostingv1.ReasonNameRequested,
+				fmt.Sprintf("%s was requested earlier by request %s (%s)", f.FQDN, o.Name, o.Unit),
+				fmt.Sprintf("%s sudah lebih dahulu dimohon melalui permohonan %s (%s)", f.FQDN, o.Name, o.Unit))
 		}
 	}
 	if len(f.Ingresses) > 0 {
-		return taken(hostingv1.ReasonNameServedByIngress, "%s is already served by Ingress %s", f.FQDN, list(f.Ingresses))
+		return taken(hostingv1.ReasonNameServedByIngress,
+			fmt.Sprintf("%s is already served by Ingress %s", f.FQDN, list(f.Ingresses)),
+			fmt.Sprintf("%s sudah dilayani oleh Ingress %s", f.FQDN, list(f.Ingresses)))
 	}
 	if len(f.DNSEndpoints) > 0 {
-		return taken(hostingv1.ReasonNameInDNSEndpoint, "%s is already named by DNSEndpoint %s", f.FQDN, list(f.DNSEndpoints))
+		return taken(hostingv1.ReasonNameInDNSEndpoint,
+			fmt.Sprintf("%s is already named by DNSEndpoint %s", f.FQDN, list(f.DNSEndpoints)),
+			fmt.Sprintf("%s sudah tercantum dalam DNSEndpoint %s", f.FQDN, list(f.DNSEndpoints)))
 	}
 	if len(f.ZoneRecords) > 0 {
-		return taken(hostingv1.ReasonNameInDNSZone, "%s already has a record in the DNS zone: %s", f.FQDN, strings.Join(f.ZoneRecords, ", "))
+		return taken(hostingv1.ReasonNameInDNSZone,
+			fmt.Sprintf("%s already has a record in the DNS zone: %s", f.FQDN, strings.Join(f.ZoneRecords, ", ")),
+			fmt.Sprintf("%s sudah memiliki record di zona DNS: %s", f.FQDN, strings.Join(f.ZoneRecords, ", ")))
 	}
 	return Result{Available: true, Reason: hostingv1.ReasonNameAvailable, Message: fmt.Sprintf("%s is free", f.FQDN)}
 }
@@ -97,6 +115,8 @@ func earlier(a, b Request) bool {
 	return a.Name < b.Name
 }
 
+// where names the namespace of a claimed request; "namespace" reads the same in
+// both languages.
 func where(o Request) string {
 	if o.Namespace == "" {
 		return ""
@@ -113,6 +133,7 @@ func list(objs []Object) string {
 	return strings.Join(s, ", ")
 }
 
-func taken(reason, format string, args ...any) Result {
-	return Result{Reason: reason, Message: fmt.Sprintf(format, args...)}
+// taken is a negative result with its message in English and in Bahasa Indonesia.
+func taken(reason, message, pesan string) Result {
+	return Result{Reason: reason, Message: message, Pesan: pesan}
 }

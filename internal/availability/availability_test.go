@@ -180,6 +180,12 @@ func TestDecide(t *testing.T) {
 
 			got := Decide(tc.facts)
 			want := Result{Available: tc.wantOK, Reason: tc.wantReason, Message: tc.wantMessage}
+			// The Indonesian message is checked in TestDecideIndonesian; here only
+			// that a taken name has one and a free name none.
+			if (got.Pesan == "") != got.Available {
+				t.Errorf("Decide().Pesan = %q for Available=%v", got.Pesan, got.Available)
+			}
+			got.Pesan = ""
 			if got != want {
 				t.Errorf("Decide() =\n  %+v\nwant\n  %+v", got, want)
 			}
@@ -189,6 +195,65 @@ func TestDecide(t *testing.T) {
 					t.Errorf("Decide reordered Facts.Others: %v, was %v", tc.facts.Others, before)
 					break
 				}
+			}
+		})
+	}
+}
+
+// TestDecideIndonesian: each reason a name is taken has its Bahasa Indonesia
+// rendering, with the same facts, for the Indonesian part of the applicant's mail.
+func TestDecideIndonesian(t *testing.T) {
+	const fqdn = "dinkes.kuduskab.go.id"
+	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	self := Request{Name: "dinkes-2026", Unit: "Dinas Kesehatan", Created: t0}
+	tests := map[string]struct {
+		facts      Facts
+		wantReason string
+		wantPesan  string
+	}{
+		"reserved": {
+			facts:      Facts{Label: "www", FQDN: "www.kuduskab.go.id", Reserved: true, Self: self},
+			wantReason: hostingv1.ReasonNameReserved,
+			wantPesan:  "www.kuduskab.go.id termasuk nama yang dicadangkan oleh platform; silakan pilih nama lain",
+		},
+		"claimed by another request": {
+			facts: Facts{Label: "dinkes", FQDN: fqdn, Self: self,
+				Others: []Request{{Name: "dinkes-lama", Unit: "Puskesmas Jati", Created: t0.Add(time.Hour), Claimed: true, Namespace: "web-dinkes"}}},
+			wantReason: hostingv1.ReasonNameClaimed,
+			wantPesan:  "dinkes.kuduskab.go.id sudah diberikan kepada permohonan dinkes-lama (Puskesmas Jati), namespace web-dinkes",
+		},
+		"requested earlier": {
+			facts: Facts{Label: "dinkes", FQDN: fqdn, Self: self,
+				Others: []Request{{Name: "dinkes-lama", Unit: "Puskesmas Jati", Created: t0.Add(-time.Hour)}}},
+			wantReason: hostingv1.ReasonNameRequested,
+			wantPesan:  "dinkes.kuduskab.go.id sudah lebih dahulu dimohon melalui permohonan dinkes-lama (Puskesmas Jati)",
+		},
+		"served by an Ingress": {
+			facts:      Facts{Label: "dinkes", FQDN: fqdn, Self: self, Ingresses: []Object{{Namespace: "lama", Name: "web"}}},
+			wantReason: hostingv1.ReasonNameServedByIngress,
+			wantPesan:  "dinkes.kuduskab.go.id sudah dilayani oleh Ingress lama/web",
+		},
+		"named by a DNSEndpoint": {
+			facts:      Facts{Label: "dinkes", FQDN: fqdn, Self: self, DNSEndpoints: []Object{{Namespace: "dns", Name: "dinkes"}}},
+			wantReason: hostingv1.ReasonNameInDNSEndpoint,
+			wantPesan:  "dinkes.kuduskab.go.id sudah tercantum dalam DNSEndpoint dns/dinkes",
+		},
+		"in the DNS zone": {
+			facts:      Facts{Label: "dinkes", FQDN: fqdn, Self: self, ZoneRecords: []string{"A 192.0.2.99"}},
+			wantReason: hostingv1.ReasonNameInDNSZone,
+			wantPesan:  "dinkes.kuduskab.go.id sudah memiliki record di zona DNS: A 192.0.2.99",
+		},
+		"free": {
+			facts:      Facts{Label: "dinkes", FQDN: fqdn, Self: self},
+			wantReason: hostingv1.ReasonNameAvailable,
+			wantPesan:  "",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := Decide(tc.facts)
+			if got.Reason != tc.wantReason || got.Pesan != tc.wantPesan {
+				t.Errorf("Decide() = %s %q, want %s %q", got.Reason, got.Pesan, tc.wantReason, tc.wantPesan)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ package config
 
 import (
 	"fmt"
+	"net/mail"
 	"os"
 	"regexp"
 	"strings"
@@ -112,12 +113,33 @@ type Notification struct {
 // SMTP is the mail server. The user name and password are read from files (a mounted
 // Secret), never from this file.
 type SMTP struct {
-	Host         string `json:"host,omitempty"`
-	Port         int    `json:"port,omitempty"`
-	From         string `json:"from,omitempty"`
+	Host string `json:"host,omitempty"`
+	Port int    `json:"port,omitempty"`
+	From string `json:"from,omitempty"`
+	// FromName is the display name of From (default DefaultFromName, or the name
+	// written in from as "Name <address>").
+	FromName string `json:"fromName,omitempty"`
+	// TLS is how the mail travels: SMTPTLSStartTLS (the default; the server must
+	// offer STARTTLS, or nothing is sent), SMTPTLSImplicit (the default on port 465)
+	// or SMTPTLSNone (clear text, for a local test server only). The server's
+	// certificate is always verified for Host.
+	TLS string `json:"tls,omitempty"`
+	// CAFile holds the PEM certificates the server's certificate must chain to,
+	// instead of the system's roots (a private mail server).
+	CAFile       string `json:"caFile,omitempty"`
 	UsernameFile string `json:"usernameFile,omitempty"`
 	PasswordFile string `json:"passwordFile,omitempty"`
 }
+
+// Values of notification.smtp.tls.
+const (
+	SMTPTLSStartTLS = "starttls"
+	SMTPTLSImplicit = "implicit"
+	SMTPTLSNone     = "none"
+)
+
+// DefaultFromName is the display name of the operator's mail.
+const DefaultFromName = "Diskominfo Kabupaten Kudus"
 
 var namespacePrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
@@ -231,14 +253,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("namespacePrefix %q must start with a letter or digit and hold only a-z, 0-9 and '-'", c.NamespacePrefix)
 	}
 	if c.Notification.SMTP.Host != "" {
-		if c.Notification.SMTP.Port == 0 {
-			c.Notification.SMTP.Port = 587
-		}
-		if c.Notification.SMTP.From == "" {
-			c.Notification.SMTP.From = "diskominfo@" + c.BaseDomain
-		}
-		if (c.Notification.SMTP.UsernameFile == "") != (c.Notification.SMTP.PasswordFile == "") {
-			return fmt.Errorf("notification.smtp needs both usernameFile and passwordFile, or neither")
+		if err := c.Notification.SMTP.validate(c.BaseDomain); err != nil {
+			return err
 		}
 	}
 	if _, err := regexp.Compile(c.GroupPattern); err != nil || c.GroupPattern == "" {
@@ -254,6 +270,50 @@ func (c *Config) Validate() error {
 	}
 	if c.DNS.Timeout.Duration <= 0 {
 		c.DNS.Timeout.Duration = 2 * time.Second
+	}
+	return nil
+}
+
+// validate fills in the defaults of the mail server's settings and refuses mistakes.
+func (s *SMTP) validate(baseDomain string) error {
+	if s.Port == 0 {
+		s.Port = 587
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		return fmt.Errorf("notification.smtp.port %d is not a TCP port", s.Port)
+	}
+	switch s.TLS {
+	case "":
+		s.TLS = SMTPTLSStartTLS
+		if s.Port == 465 {
+			s.TLS = SMTPTLSImplicit
+		}
+	case SMTPTLSStartTLS, SMTPTLSImplicit, SMTPTLSNone:
+	default:
+		return fmt.Errorf("notification.smtp.tls %q must be starttls (STARTTLS, required), implicit (TLS from the first byte, port 465) or none (clear text, a local test server only)", s.TLS)
+	}
+	if s.TLS == SMTPTLSNone && s.CAFile != "" {
+		return fmt.Errorf("notification.smtp.caFile is set but tls is none: a CA is only used with starttls or implicit")
+	}
+	if s.From == "" {
+		s.From = "diskominfo@" + baseDomain
+	}
+	from, err := mail.ParseAddress(s.From)
+	if err != nil {
+		return fmt.Errorf("notification.smtp.from %q is not a mail address: %v", s.From, err)
+	}
+	s.From = from.Address
+	if s.FromName == "" {
+		s.FromName = from.Name
+	}
+	if s.FromName == "" {
+		s.FromName = DefaultFromName
+	}
+	if strings.ContainsAny(s.FromName, "\r\n") {
+		return fmt.Errorf("notification.smtp.fromName must be one line")
+	}
+	if (s.UsernameFile == "") != (s.PasswordFile == "") {
+		return fmt.Errorf("notification.smtp needs both usernameFile and passwordFile, or neither")
 	}
 	return nil
 }

@@ -515,3 +515,105 @@ func TestStandardForDefaults(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadSMTP: the mail server's settings, their defaults, and the mistakes refused.
+func TestLoadSMTP(t *testing.T) {
+	tests := map[string]struct {
+		yaml    string
+		want    SMTP
+		wantErr string
+	}{
+		"only a host: STARTTLS on 587, the default sender": {
+			yaml: "smtp: {host: mail.kuduskab.go.id}",
+			want: SMTP{Host: "mail.kuduskab.go.id", Port: 587, TLS: "starttls", From: "diskominfo@kuduskab.go.id", FromName: "Diskominfo Kabupaten Kudus"},
+		},
+		"port 465: implicit TLS": {
+			yaml: "smtp: {host: mail.kuduskab.go.id, port: 465}",
+			want: SMTP{Host: "mail.kuduskab.go.id", Port: 465, TLS: "implicit", From: "diskominfo@kuduskab.go.id", FromName: "Diskominfo Kabupaten Kudus"},
+		},
+		"port 465 with starttls written": {
+			yaml: "smtp: {host: mail.kuduskab.go.id, port: 465, tls: starttls}",
+			want: SMTP{Host: "mail.kuduskab.go.id", Port: 465, TLS: "starttls", From: "diskominfo@kuduskab.go.id", FromName: "Diskominfo Kabupaten Kudus"},
+		},
+		"implicit on another port": {
+			yaml: "smtp: {host: mail.kuduskab.go.id, port: 10465, tls: implicit}",
+			want: SMTP{Host: "mail.kuduskab.go.id", Port: 10465, TLS: "implicit", From: "diskominfo@kuduskab.go.id", FromName: "Diskominfo Kabupaten Kudus"},
+		},
+		"everything set": {
+			yaml: `smtp:
+    host: mail.kuduskab.go.id
+    port: 587
+    tls: starttls
+    caFile: /etc/subdomain-operator/smtp/ca.crt
+    from: noreply@kuduskab.go.id
+    fromName: Layanan Hosting Diskominfo
+    usernameFile: /etc/subdomain-operator/smtp/username
+    passwordFile: /etc/subdomain-operator/smtp/password`,
+			want: SMTP{Host: "mail.kuduskab.go.id", Port: 587, TLS: "starttls", CAFile: "/etc/subdomain-operator/smtp/ca.crt",
+				From: "noreply@kuduskab.go.id", FromName: "Layanan Hosting Diskominfo",
+				UsernameFile: "/etc/subdomain-operator/smtp/username", PasswordFile: "/etc/subdomain-operator/smtp/password"},
+		},
+		"a display name written in from": {
+			yaml: `smtp: {host: mail.kuduskab.go.id, from: "Diskominfo Kudus <diskominfo@kuduskab.go.id>"}`,
+			want: SMTP{Host: "mail.kuduskab.go.id", Port: 587, TLS: "starttls", From: "diskominfo@kuduskab.go.id", FromName: "Diskominfo Kudus"},
+		},
+		"none for a local test server": {
+			yaml: "smtp: {host: 127.0.0.1, port: 1025, tls: none}",
+			want: SMTP{Host: "127.0.0.1", Port: 1025, TLS: "none", From: "diskominfo@kuduskab.go.id", FromName: "Diskominfo Kabupaten Kudus"},
+		},
+		"no host: no mail, nothing filled in": {
+			yaml: "smtp: {tls: none}",
+			want: SMTP{TLS: "none"},
+		},
+		"an unknown tls value": {
+			yaml:    "smtp: {host: mail.kuduskab.go.id, tls: ssl}",
+			wantErr: `notification.smtp.tls "ssl" must be starttls (STARTTLS, required), implicit (TLS from the first byte, port 465) or none (clear text, a local test server only)`,
+		},
+		"tls in capitals": {
+			yaml:    "smtp: {host: mail.kuduskab.go.id, tls: STARTTLS}",
+			wantErr: `notification.smtp.tls "STARTTLS" must be starttls (STARTTLS, required), implicit (TLS from the first byte, port 465) or none (clear text, a local test server only)`,
+		},
+		"a CA with tls none": {
+			yaml:    "smtp: {host: mail.kuduskab.go.id, tls: none, caFile: /ca.crt}",
+			wantErr: "notification.smtp.caFile is set but tls is none: a CA is only used with starttls or implicit",
+		},
+		"a port out of range": {
+			yaml:    "smtp: {host: mail.kuduskab.go.id, port: 70000}",
+			wantErr: "notification.smtp.port 70000 is not a TCP port",
+		},
+		"from is not an address": {
+			yaml:    "smtp: {host: mail.kuduskab.go.id, from: diskominfo}",
+			wantErr: `notification.smtp.from "diskominfo" is not a mail address: mail: missing '@' or angle-addr`,
+		},
+		"fromName over two lines": {
+			yaml:    "smtp: {host: mail.kuduskab.go.id, fromName: \"Diskominfo\\nBcc: x@y.z\"}",
+			wantErr: "notification.smtp.fromName must be one line",
+		},
+		"a user name file without a password file": {
+			yaml:    "smtp: {host: mail.kuduskab.go.id, usernameFile: /u}",
+			wantErr: "notification.smtp needs both usernameFile and passwordFile, or neither",
+		},
+		"an unknown field": {
+			yaml:    "smtp: {host: mail.kuduskab.go.id, starttls: true}",
+			wantErr: `unknown field "starttls"`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := writeConfig(t, "notification:\n  "+tc.yaml+"\n")
+			c, err := Load(path)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Load() error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load() error = %v", err)
+			}
+			if c.Notification.SMTP != tc.want {
+				t.Errorf("notification.smtp =\n  %+v\nwant\n  %+v", c.Notification.SMTP, tc.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -18,16 +19,44 @@ type Mailpit struct {
 	HTTPPort int
 	dir      string
 	bin      string
+	settings mailpitSettings
+}
+
+type mailpitSettings struct {
+	certFile, keyFile  string
+	username, password string
+}
+
+// MailpitOption changes how StartMailpit runs mailpit.
+type MailpitOption func(*mailpitSettings)
+
+// MailpitSTARTTLS gives mailpit a certificate and key (PEM files): it offers STARTTLS
+// and refuses every command but EHLO, NOOP, STARTTLS and QUIT before it
+// (--smtp-require-starttls).
+func MailpitSTARTTLS(certFile, keyFile string) MailpitOption {
+	return func(s *mailpitSettings) { s.certFile, s.keyFile = certFile, keyFile }
+}
+
+// MailpitAuth makes mailpit accept mail only from this account (--smtp-auth-file);
+// with MailpitSTARTTLS it takes AUTH only after STARTTLS. Mailpit v1.27.11 records a
+// message's Username in its API only for AUTH LOGIN, so it also logs every login
+// (--verbose: `[smtpd] allow PLAIN login:"name" from:...`) for a test to read.
+func MailpitAuth(username, password string) MailpitOption {
+	return func(s *mailpitSettings) { s.username, s.password = username, password }
 }
 
 // StartMailpit runs mailpit v1.27.11 from bin/ with its SMTP and HTTP ports on
-// 127.0.0.1. A zero smtpPort picks a free one.
-func StartMailpit(ctx context.Context, repoRoot, dir string, smtpPort int) (*Mailpit, error) {
+// 127.0.0.1. A zero smtpPort picks a free one. Without options it speaks clear text
+// and accepts any login, or none.
+func StartMailpit(ctx context.Context, repoRoot, dir string, smtpPort int, opts ...MailpitOption) (*Mailpit, error) {
 	bin, err := Binary(repoRoot, "mailpit")
 	if err != nil {
 		return nil, err
 	}
 	m := &Mailpit{dir: dir, bin: bin, SMTPPort: smtpPort}
+	for _, o := range opts {
+		o(&m.settings)
+	}
 	if m.SMTPPort == 0 {
 		if m.SMTPPort, err = FreePort(); err != nil {
 			return nil, err
@@ -40,10 +69,22 @@ func StartMailpit(ctx context.Context, repoRoot, dir string, smtpPort int) (*Mai
 }
 
 func (m *Mailpit) start(ctx context.Context) error {
-	p, err := Start(m.dir, "mailpit", m.bin, []string{
+	args := []string{
 		"--smtp", fmt.Sprintf("127.0.0.1:%d", m.SMTPPort), "--listen", fmt.Sprintf("127.0.0.1:%d", m.HTTPPort),
-		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--disable-version-check",
-		"--database", filepath.Join(m.dir, "mailpit.db")})
+		"--disable-version-check", "--database", filepath.Join(m.dir, "mailpit.db")}
+	if s := m.settings; s.username != "" {
+		authFile := filepath.Join(m.dir, "mailpit-smtp-auth")
+		if err := os.WriteFile(authFile, []byte(s.username+":"+s.password+"\n"), 0o600); err != nil {
+			return err
+		}
+		args = append(args, "--smtp-auth-file", authFile, "--verbose")
+	} else {
+		args = append(args, "--smtp-auth-accept-any", "--smtp-auth-allow-insecure")
+	}
+	if s := m.settings; s.certFile != "" {
+		args = append(args, "--smtp-tls-cert", s.certFile, "--smtp-tls-key", s.keyFile, "--smtp-require-starttls")
+	}
+	p, err := Start(m.dir, "mailpit", m.bin, args)
 	if err != nil {
 		return err
 	}
@@ -68,15 +109,18 @@ type Mail struct {
 	Subject string
 	To      []string
 	Text    string
+	// Username is the account the sender logged in with; empty when it did not.
+	Username string
 }
 
 // Messages lists the inbox, newest first, with each message's text.
 func (m *Mailpit) Messages(ctx context.Context) ([]Mail, error) {
 	var list struct {
 		Messages []struct {
-			ID      string
-			Subject string
-			To      []struct{ Address string }
+			ID       string
+			Subject  string
+			To       []struct{ Address string }
+			Username string
 		} `json:"messages"`
 	}
 	if err := m.get(ctx, "/api/v1/messages?limit=500", &list); err != nil {
@@ -88,13 +132,20 @@ func (m *Mailpit) Messages(ctx context.Context) ([]Mail, error) {
 		if err := m.get(ctx, "/api/v1/message/"+msg.ID, &full); err != nil {
 			return nil, err
 		}
-		mail := Mail{ID: msg.ID, Subject: msg.Subject, Text: full.Text}
+		mail := Mail{ID: msg.ID, Subject: msg.Subject, Text: full.Text, Username: msg.Username}
 		for _, t := range msg.To {
 			mail.To = append(mail.To, t.Address)
 		}
 		out = append(out, mail)
 	}
 	return out, nil
+}
+
+// Headers are the headers of a message as it arrived (mailpit's
+// /api/v1/message/{ID}/headers), by name.
+func (m *Mailpit) Headers(ctx context.Context, id string) (map[string][]string, error) {
+	var h map[string][]string
+	return h, m.get(ctx, "/api/v1/message/"+id+"/headers", &h)
 }
 
 func (m *Mailpit) get(ctx context.Context, path string, into any) error {

@@ -93,8 +93,14 @@ var _ = BeforeSuite(func() {
 	externalDNS, err = harness.StartExternalDNS(ctx, root, workDir, kubeconfigs["admin"], bind)
 	Expect(err).NotTo(HaveOccurred())
 
-	By("starting mailpit as the SMTP server, and a webhook receiver")
-	mailpit, err = harness.StartMailpit(ctx, root, workDir, 0)
+	By("starting mailpit as the SMTP server (STARTTLS with a CA made for this run, AUTH required), and a webhook receiver")
+	smtpCA, err = harness.WriteTestCA(filepath.Join(workDir, "smtp-tls"), "127.0.0.1")
+	Expect(err).NotTo(HaveOccurred())
+	smtpUserFile, smtpPasswordFile := filepath.Join(workDir, "smtp-tls", "username"), filepath.Join(workDir, "smtp-tls", "password")
+	Expect(os.WriteFile(smtpUserFile, []byte(smtpUser+"\n"), 0o600)).To(Succeed())
+	Expect(os.WriteFile(smtpPasswordFile, []byte(smtpPassword+"\n"), 0o600)).To(Succeed())
+	mailpit, err = harness.StartMailpit(ctx, root, workDir, 0,
+		harness.MailpitSTARTTLS(smtpCA.CertFile, smtpCA.KeyFile), harness.MailpitAuth(smtpUser, smtpPassword))
 	Expect(err).NotTo(HaveOccurred())
 	webhook = newWebhookRecorder()
 	metricsPort, err := harness.FreePort()
@@ -116,9 +122,13 @@ notification:
   smtp:
     host: 127.0.0.1
     port: %d
+    tls: starttls
+    caFile: %s
+    usernameFile: %s
+    passwordFile: %s
     from: diskominfo@kuduskab.go.id
   webhookURL: %s
-`, zone, targetIP, bind.Addr, mailpit.SMTPPort, webhook.URL)), 0o644)).To(Succeed())
+`, zone, targetIP, bind.Addr, mailpit.SMTPPort, smtpCA.CAFile, smtpUserFile, smtpPasswordFile, webhook.URL)), 0o644)).To(Succeed())
 	Expect(env.ApplyPolicySettingsFor(ctx, operatorCfg)).To(Succeed())
 	operator = startOperator()
 })

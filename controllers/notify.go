@@ -124,7 +124,7 @@ func (r *SubdomainRequestReconciler) pendingMessage(sdr *hostingv1.SubdomainRequ
 	case st.prov.ready:
 		m.Event, m.URL, m.Namespace, key = notify.EventReady, sdr.Status.URL, sdr.Status.Namespace, "ready"
 	case !st.name.Available && sdr.Status.Namespace == "":
-		m.Event, m.Reason, key = notify.EventReturned, st.name.Message, "returned:"+sdr.Spec.Subdomain
+		m.Event, m.Reason, m.ReasonIndonesian, key = notify.EventReturned, st.name.Message, st.name.Pesan, "returned:"+sdr.Spec.Subdomain
 	default:
 		return m, "", false
 	}
