@@ -224,3 +224,33 @@ var _ = Describe("The approval chain", func() {
 		Entry("by the Kepala Seksi TI dan Persandian", 2, ks, func() client.Client { return kepalaSeksi }, "dewi"),
 	)
 })
+
+// The fragments the kubectl plugin recognises a refusal by (api/v1alpha1/refusals.go),
+// each produced by the real API server.
+var _ = Describe("The refusals the plugin explains", func() {
+	It("carry the fragments the plugin recognises", func() {
+		name := filed("plugin-msgs")
+		refused(approve(outsider, name, kd, "eko"), hostingv1.RefusalNoRole)
+		refused(approve(kepalaBidang, name, kb, "agus"), hostingv1.RefusalOutOfOrder)
+		refused(approve(operatorSA, name, kd, "system:serviceaccount:subdomain-operator-system:controller-manager"), hostingv1.RefusalServiceAccount)
+		Expect(approve(twoRoles, name, kd, "rina")).To(Succeed())
+		refused(approve(twoRoles, name, kb, "rina"), hostingv1.RefusalTwoSteps)
+		refused(approve(kepalaDinas2, name, kd, "sari"), hostingv1.RefusalDecided)
+
+		own := newRequest(uniqueName("plugin-own"))
+		Expect(applicantRole.Create(ctx, own)).To(Succeed())
+		refused(approve(applicantRole, own.Name, kd, "hadi"), hostingv1.RefusalOwnRequest)
+
+		rejected := filed("plugin-rejected")
+		Expect(reject(kepalaDinas, rejected, kd, "budi", "Surat belum lengkap")).To(Succeed())
+		refused(approve(kepalaBidang, rejected, kb, "agus"), hostingv1.RefusalRejected)
+
+		back := newRequest(uniqueName("plugin-back"))
+		back.Spec.Subdomain = "helpdesktik" // reserved: returned at once
+		Expect(applicant.Create(ctx, back)).To(Succeed())
+		Expect(approve(kepalaDinas, back.Name, kd, "budi")).To(Succeed())
+		Expect(approve(kepalaBidang, back.Name, kb, "agus")).To(Succeed())
+		Eventually(phaseOf(back.Name)).Should(Equal(hostingv1.PhaseReturnedToApplicant))
+		refused(approve(kepalaSeksi, back.Name, ks, "dewi"), hostingv1.RefusalReturned)
+	})
+})

@@ -1,6 +1,8 @@
 // Command kubectl-subdomain is the kubectl plugin of the Kudus subdomain operator:
-// "kubectl subdomain list|approve|reject|describe|register". Put it on the PATH and
-// kubectl finds it. All the logic is in internal/plugin.
+// "kubectl subdomain list|approve|reject|describe|register|check|version|completion".
+// Put it on the PATH (or install it with krew: plugin/krew, make plugin-dist) and
+// kubectl finds it; kubectl_complete-subdomain beside it gives kubectl the plugin's
+// completion. All the logic is in internal/plugin.
 package main
 
 import (

@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,8 +24,10 @@ The command finds your user name and the role the request waits for, checks that
 hold that role, and records approval.hosting.kuduskab.go.id/<role>=<your user name> on
 the request. The API server checks the rules of the SOP again and has the last word;
 when it refuses, the reason is shown in plain words and the exit code is 1.`,
-		Example: `  kubectl subdomain approve dinkes`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  kubectl subdomain approve dinkes
+  kubectl subdomain approve dinkes --lang id`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRequestNames(o, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.decide(cmd.Context(), args[0], false, "")
 		},
@@ -44,11 +45,12 @@ The reason is required; it is recorded together with the rejection
 (rejection.hosting.kuduskab.go.id/<role>=<your user name> and
 rejection.hosting.kuduskab.go.id/reason) and shown to the applicant. A rejection is
 final: the applicant has to file a new request.`,
-		Example: `  kubectl subdomain reject dinkes --reason "Nomor surat tidak terdaftar di TU"`,
-		Args:    cobra.ExactArgs(1),
+		Example:           `  kubectl subdomain reject dinkes --reason "Nomor surat tidak terdaftar di TU"`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRequestNames(o, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(reason) == "" {
-				return fmt.Errorf("a rejection needs a reason: add --reason \"...\"")
+				return o.lang().errorf("decide.needReason")
 			}
 			return o.decide(cmd.Context(), args[0], true, strings.TrimSpace(reason))
 		},
@@ -73,26 +75,25 @@ func (o *options) decide(ctx context.Context, name string, reject bool, reason s
 	if err != nil {
 		return err
 	}
+	l := s.lang
 	chain := approval.Parse(sdr.Annotations)
 	if rj := chain.Rejection; rj != nil {
-		return o.refuse(fmt.Sprintf("%s was already rejected by %s as %s: %s", name, rj.User, approval.RoleTitle(rj.Role), rj.Reason),
-			"A rejected request is final: the applicant must file a new request.")
+		return o.refuse(l, l.t("decide.alreadyRejected", name, rj.User, approval.RoleTitle(rj.Role), rj.Reason), l.t("hint.rejectedFinal"))
 	}
 	role, pending := chain.NextRole()
 	if !pending {
-		hint := "Nothing is left for an official to decide."
+		hint := l.t("decide.nothingLeft")
 		if sdr.Status.WaitingFor != "" {
-			hint = fmt.Sprintf("Nothing is left for an official to decide; it waits for %s.", waitsFor(sdr))
+			hint = l.t("decide.nothingLeftWaits", waitsFor(l, sdr))
 		}
-		return o.refuse(fmt.Sprintf("all three officials have already approved %s", name), hint)
+		return o.refuse(l, l.t("decide.allApproved", name), hint)
 	}
 	held, err := s.heldRoles(ctx)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(held, role) {
-		return o.refuse(fmt.Sprintf("%s waits for the %s (%s), and you (%s) do not hold that role", name, approval.RoleTitle(role), role, user),
-			notHoldingHint(role, held))
+		return o.refuse(l, l.t("decide.notHolding", name, approval.RoleTitle(role), role, user), notHoldingHint(l, role, held))
 	}
 
 	annotations := map[string]string{hostingv1.ApprovalAnnotation(role): user}
@@ -102,31 +103,32 @@ func (o *options) decide(ctx context.Context, name string, reject bool, reason s
 	if err := s.annotate(ctx, name, role, annotations); err != nil {
 		if apierrors.IsForbidden(err) || apierrors.IsInvalid(err) {
 			msg := serverMessage(err)
-			return o.refuse(msg, refusalHint(msg, name, role, sdr))
+			return o.refuse(l, msg, refusalHint(l, msg, name, role, sdr))
 		}
 		return err
 	}
 
 	out := o.streams.Out
 	if reject {
-		fprintf(out, "Rejected: you (%s) rejected %s as %s.\n", user, name, approval.RoleTitle(role))
-		fprintf(out, "Reason: %s\n", reason)
-		fprintf(out, "A rejected request is final; the applicant has to file a new request.\n")
+		fprintf(out, "%s\n", l.t("decide.rejected", user, name, approval.RoleTitle(role)))
+		fprintf(out, "%s\n", l.t("decide.reason", reason))
+		fprintf(out, "%s\n", l.t("decide.final"))
 		return nil
 	}
-	fprintf(out, "Approved: you (%s) approved %s as %s (%s=%s).\n", user, name, approval.RoleTitle(role), hostingv1.ApprovalAnnotation(role), user)
+	fprintf(out, "%s\n", l.t("decide.approved", user, name, approval.RoleTitle(role), hostingv1.ApprovalAnnotation(role), user))
 	chain.Approvals[role] = user
 	if next, ok := chain.NextRole(); ok {
-		fprintf(out, "Next: %s (%s).\n", approval.RoleTitle(next), next)
+		fprintf(out, "%s\n", l.t("decide.next", approval.RoleTitle(next), next))
 	} else {
-		fprintf(out, "All three officials have approved; the operator now checks the name once more and creates the site.\n")
+		fprintf(out, "%s\n", l.t("decide.allDone"))
 	}
 	return nil
 }
 
-// refuse explains a refusal and makes the command exit non-zero.
-func (o *options) refuse(message, hint string) error {
-	fprintf(o.streams.ErrOut, "Refused: %s\n%s\n", message, hint)
+// refuse explains a refusal and makes the command exit non-zero. The message may be
+// the API server's own, as it sent it; the hint is in the user's language.
+func (o *options) refuse(l language, message, hint string) error {
+	fprintf(o.streams.ErrOut, "%s\n%s\n", l.t("refused", message), hint)
 	return errReported
 }
 
@@ -143,48 +145,47 @@ func serverMessage(err error) string {
 	return strings.TrimSpace(msg)
 }
 
-// refusalHint is one line saying what to do about the API server's refusal.
-func refusalHint(msg, name string, role hostingv1.Role, sdr *hostingv1.SubdomainRequest) string {
+// refusalHint is one line saying what to do about the API server's refusal (which is
+// in English, as the admission policies write it).
+func refusalHint(l language, msg, name string, role hostingv1.Role, sdr *hostingv1.SubdomainRequest) string {
 	title := approval.RoleTitle(role)
 	switch {
-	case strings.Contains(msg, "does not hold the role"):
-		return fmt.Sprintf("Ask the platform team to add you to the group bound to ClusterRole subdomain-%s.", role)
-	case strings.Contains(msg, "cannot decide yet"), strings.Contains(msg, "ReturnedToApplicant"):
-		return fmt.Sprintf("The request waits for %s.", waitsFor(sdr))
-	case strings.Contains(msg, "cannot approve their own request"):
-		return fmt.Sprintf("Another %s must approve it: the applicant never approves their own request.", title)
-	case strings.Contains(msg, "one person cannot fill two steps"):
-		return fmt.Sprintf("Another %s must approve it: one person fills only one step of the SOP.", title)
-	case strings.Contains(msg, "rejected"):
-		return "A rejected request is final: the applicant must file a new request."
-	case strings.Contains(msg, "cannot be changed"):
-		return fmt.Sprintf("Decisions are final; see the timeline with 'kubectl subdomain describe %s'.", name)
-	case strings.Contains(msg, "service accounts"):
-		return "Decide with your own user account, not with a service account."
+	case strings.Contains(msg, hostingv1.RefusalNoRole):
+		return l.t("hint.askRole", role)
+	case strings.Contains(msg, hostingv1.RefusalOutOfOrder), strings.Contains(msg, hostingv1.RefusalReturned):
+		return l.t("hint.waitsFor", waitsFor(l, sdr))
+	case strings.Contains(msg, hostingv1.RefusalOwnRequest):
+		return l.t("hint.ownRequest", title)
+	case strings.Contains(msg, hostingv1.RefusalTwoSteps):
+		return l.t("hint.oneStep", title)
+	case strings.Contains(msg, hostingv1.RefusalRejected):
+		return l.t("hint.rejectedFinal")
+	case strings.Contains(msg, hostingv1.RefusalDecided):
+		return l.t("hint.final", name)
+	case strings.Contains(msg, hostingv1.RefusalServiceAccount):
+		return l.t("hint.serviceAccount")
 	}
-	return fmt.Sprintf("See where the request stands with 'kubectl subdomain describe %s'.", name)
+	return l.t("hint.describe", name)
 }
 
 // notHoldingHint is what to do when the caller does not hold the role a request waits for.
-func notHoldingHint(role hostingv1.Role, held []hostingv1.Role) string {
+func notHoldingHint(l language, role hostingv1.Role, held []hostingv1.Role) string {
 	if len(held) == 0 {
-		return fmt.Sprintf("If you should decide as %s, ask the platform team to add you to the group bound to ClusterRole subdomain-%s.",
-			approval.RoleTitle(role), role)
+		return l.t("hint.noRole", approval.RoleTitle(role), role)
 	}
-	return fmt.Sprintf("You hold the role of %s: you can decide when a request waits for it (see 'kubectl subdomain list --waiting-for-me').",
-		rolesText(held))
+	return l.t("hint.otherRole", rolesText(held))
 }
 
 // waitsFor says who the request waits for, from its status, or from its annotations
 // while the operator has not yet written a status.
-func waitsFor(sdr *hostingv1.SubdomainRequest) string {
+func waitsFor(l language, sdr *hostingv1.SubdomainRequest) string {
 	if sdr.Status.Phase != "" {
-		return waitingForText(sdr.Status.WaitingFor)
+		return waitingForText(l, sdr.Status.WaitingFor)
 	}
 	if next, ok := approval.Parse(sdr.Annotations).NextRole(); ok {
-		return waitingForText(string(next))
+		return waitingForText(l, string(next))
 	}
-	return "the operator (technical staff)"
+	return l.t("who.operator")
 }
 
 // jsonMergePatch is a JSON merge patch that sets annotations and nothing else.

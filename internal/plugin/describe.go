@@ -17,7 +17,8 @@ import (
 const timeLayout = "2006-01-02 15:04:05 MST"
 
 func newDescribeCommand(o *options) *cobra.Command {
-	return &cobra.Command{
+	output := newOutputFlags()
+	cmd := &cobra.Command{
 		Use:   "describe NAME",
 		Short: "Show a request and its timeline: who decided each step, when, and how long it took",
 		Long: `Show a SubdomainRequest: what was asked, where it stands, and its timeline.
@@ -25,51 +26,77 @@ func newDescribeCommand(o *options) *cobra.Command {
 The timeline has one row per step of the SOP: the official (or the applicant, or the
 operator) who performs it, the user who decided it, when, how long it took, the SOP's
 time standard for it, and whether that standard was exceeded (BREACHED). A rejection's
-reason, or why the request was returned to the applicant, is shown below the table.`,
-		Example: `  kubectl subdomain describe dinkes`,
-		Args:    cobra.ExactArgs(1),
+reason, or why the request was returned to the applicant, is shown below the table.
+
+-o wide adds when each step started and its deadline. -o json and -o yaml print the
+request as the API server holds it, as kubectl get does; -o name, jsonpath and
+go-template work as in kubectl get.`,
+		Example: `  kubectl subdomain describe dinkes
+  kubectl subdomain describe dinkes --lang id
+  kubectl subdomain describe dinkes -o yaml`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRequestNames(o, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			l := o.lang()
+			if err := output.validate(l); err != nil {
+				return err
+			}
 			s, err := o.session()
 			if err != nil {
 				return err
 			}
-			sdr, err := s.get(cmd.Context(), args[0])
+			sdr, raw, err := s.getRaw(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			return printDescription(o.streams.Out, sdr, time.Now())
+			if !output.human() {
+				return output.printObject(l, raw, o.streams.Out)
+			}
+			return printDescription(o.streams.Out, l, sdr, time.Now(), output.wide())
 		},
 	}
+	output.addFlags(cmd)
+	return cmd
 }
 
-func printDescription(out io.Writer, sdr *hostingv1.SubdomainRequest, now time.Time) error {
+// printDescription prints a request and its timeline; wide adds when each step
+// started and its deadline.
+func printDescription(out io.Writer, l language, sdr *hostingv1.SubdomainRequest, now time.Time, wide bool) error {
 	sp, st := sdr.Spec, sdr.Status
 	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
-	fprintf(w, "Name:\t%s\n", sdr.Name)
-	fprintf(w, "Subdomain:\t%s\n", sp.Subdomain)
-	fprintf(w, "Unit:\t%s\n", sp.Applicant.Unit)
-	fprintf(w, "Contact:\t%s\n", contactText(sp.Applicant))
-	fprintf(w, "Letter:\t%s of %s\n", sp.Letter.Number, sp.Letter.Date)
-	fprintf(w, "Purpose:\t%s\n", sp.Purpose)
-	fprintf(w, "Phase:\t%s\n", orDash(string(st.Phase)))
-	fprintf(w, "Waiting for:\t%s\n", waitsFor(sdr))
-	fprintf(w, "URL:\t%s\n", orDash(st.URL))
-	fprintf(w, "Requested by:\t%s\n", orDash(requestedBy(sdr)))
-	fprintf(w, "Created:\t%s\n", sdr.CreationTimestamp.Local().Format(timeLayout))
+	fprintf(w, "%s\t%s\n", l.t("desc.name"), sdr.Name)
+	fprintf(w, "%s\t%s\n", l.t("desc.subdomain"), sp.Subdomain)
+	fprintf(w, "%s\t%s\n", l.t("desc.unit"), sp.Applicant.Unit)
+	fprintf(w, "%s\t%s\n", l.t("desc.contact"), contactText(sp.Applicant))
+	fprintf(w, "%s\t%s\n", l.t("desc.letter"), l.t("desc.letterOf", sp.Letter.Number, sp.Letter.Date))
+	fprintf(w, "%s\t%s\n", l.t("desc.purpose"), sp.Purpose)
+	fprintf(w, "%s\t%s\n", l.t("desc.phase"), orDash(string(st.Phase)))
+	fprintf(w, "%s\t%s\n", l.t("desc.waiting"), waitsFor(l, sdr))
+	fprintf(w, "%s\t%s\n", l.t("desc.url"), orDash(st.URL))
+	fprintf(w, "%s\t%s\n", l.t("desc.requested"), orDash(requestedBy(sdr)))
+	fprintf(w, "%s\t%s\n", l.t("desc.created"), sdr.CreationTimestamp.Local().Format(timeLayout))
 	if err := w.Flush(); err != nil {
 		return err
 	}
 
-	fprintf(out, "\nTimeline:\n")
+	fprintf(out, "\n%s\n", l.t("desc.timeline"))
 	if len(st.Steps) == 0 {
-		fprintf(out, "  (not recorded yet: the operator has not seen this request)\n")
+		fprintf(out, "%s\n", l.t("desc.noSteps"))
 		return nil
 	}
 	w = tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
-	fprintf(w, "STEP\tSTATE\tOFFICIAL\tBY\tDECIDED AT\tTOOK\tSTANDARD\tBREACHED\n")
+	header := l.t("desc.stepsHeader")
+	if wide {
+		header += l.t("desc.stepsHeaderWide")
+	}
+	fprintf(w, "%s\n", header)
 	for _, s := range st.Steps {
-		fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, performer(s.Role), orDash(s.By),
-			timeText(s.DecidedAt), tookText(s, now), standardText(s.TimeStandard), yesNo(s.Breached || pastDeadline(s, now)))
+		fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", s.Name, s.State, performer(l, s.Role), orDash(s.By),
+			timeText(s.DecidedAt), tookText(l, s, now), standardText(s.TimeStandard), yesNo(l, s.Breached || pastDeadline(s, now)))
+		if wide {
+			fprintf(w, "\t%s\t%s", timeText(s.StartedAt), timeText(s.Deadline))
+		}
+		fprintf(w, "\n")
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -80,10 +107,9 @@ func printDescription(out io.Writer, sdr *hostingv1.SubdomainRequest, now time.T
 		}
 		switch s.State {
 		case hostingv1.StepStateRejected:
-			fprintf(out, "\nRejected by %s (%s). Reason: %s\n", s.By, performer(s.Role), s.Message)
+			fprintf(out, "\n%s\n", l.t("desc.rejectedBy", s.By, performer(l, s.Role), s.Message))
 		case hostingv1.StepStateReturned:
-			fprintf(out, "\nReturned to the applicant: %s\nThe applicant may choose another spec.subdomain; the %s then checks the new name.\n",
-				s.Message, performer(s.Role))
+			fprintf(out, "\n%s\n", l.t("desc.returned", s.Message, performer(l, s.Role)))
 		default:
 			fprintf(out, "\n%s: %s\n", s.Name, s.Message)
 		}
@@ -121,12 +147,12 @@ func timeText(t *metav1.Time) string {
 }
 
 // tookText is how long a decided step took, or how long a waiting step has waited.
-func tookText(s hostingv1.Step, now time.Time) string {
+func tookText(l language, s hostingv1.Step, now time.Time) string {
 	switch {
 	case s.Took != "":
 		return s.Took
 	case s.State == hostingv1.StepStateWaiting && s.StartedAt != nil:
-		return duration.HumanDuration(now.Sub(s.StartedAt.Time)) + " so far"
+		return l.t("desc.soFar", duration.HumanDuration(now.Sub(s.StartedAt.Time)))
 	}
 	return "-"
 }
@@ -151,9 +177,9 @@ func pastDeadline(s hostingv1.Step, now time.Time) bool {
 	return s.State == hostingv1.StepStateWaiting && s.Deadline != nil && now.After(s.Deadline.Time)
 }
 
-func yesNo(b bool) string {
+func yesNo(l language, b bool) string {
 	if b {
-		return "yes"
+		return l.t("yes")
 	}
-	return "no"
+	return l.t("no")
 }

@@ -19,6 +19,7 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -37,9 +38,18 @@ import (
 var errReported = errors.New("reported")
 
 // NewCommand returns the "kubectl subdomain" command with its subcommands and the
-// standard kubeconfig flags (--kubeconfig, --context, --as, --as-group, ...).
+// standard kubeconfig flags (--kubeconfig, --context, --as, --as-group, ...), without
+// -n/--namespace: SubdomainRequests are cluster-scoped.
 func NewCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &options{streams: streams, flags: genericclioptions.NewConfigFlags(true).WithWarningPrinter(streams)}
+	cmd, _ := newCommand(streams, os.Getenv)
+	return cmd
+}
+
+func newCommand(streams genericiooptions.IOStreams, getenv func(string) string) (*cobra.Command, *options) {
+	flags := genericclioptions.NewConfigFlags(true).WithWarningPrinter(streams)
+	// The kind is cluster-scoped: a namespace flag would only mislead.
+	flags.Namespace = nil
+	o := &options{streams: streams, flags: flags, getenv: getenv}
 	cmd := &cobra.Command{
 		Use:   "kubectl-subdomain",
 		Short: "Follow, approve and audit the subdomain requests of Kabupaten Kudus",
@@ -49,23 +59,36 @@ of the regency's units for a website under kuduskab.go.id.
 The three officials decide in the order of SOP 555/963/18.03/2021:
   1. Kepala Dinas                    (role kepala-dinas)
   2. Kepala Bidang Informatika       (role kepala-bidang-informatika)
-  3. Kepala Seksi TI dan Persandian  (role kepala-seksi-ti-persandian)`,
+  3. Kepala Seksi TI dan Persandian  (role kepala-seksi-ti-persandian)
+
+Messages are in Bahasa Indonesia with --lang id, or when the locale is Indonesian
+(LC_ALL, LC_MESSAGES or LANG starting with "id", e.g. id_ID.UTF-8); in English
+otherwise. The API server's own messages are shown as it sends them.`,
 		Example: `  kubectl subdomain list --waiting-for-me
   kubectl subdomain approve dinkes
   kubectl subdomain reject dinkes --reason "Surat permohonan belum ditandatangani"
-  kubectl subdomain describe dinkes
+  kubectl subdomain describe dinkes --lang id
+  kubectl subdomain list -o yaml > permohonan.yaml
+  kubectl subdomain check permohonan-dinkes.yaml
   kubectl subdomain register --output csv --since 2026-01-01 > register.csv`,
-		Annotations:       map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl subdomain"},
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
-		SilenceUsage:      true,
-		SilenceErrors:     true,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl subdomain"},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			_, err := detectLanguage(o.langFlag, o.getenv)
+			return err
+		},
 	}
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
 	o.flags.AddFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newListCommand(o), newApproveCommand(o), newRejectCommand(o), newDescribeCommand(o), newRegisterCommand(o))
-	return cmd
+	cmd.PersistentFlags().StringVar(&o.langFlag, "lang", "",
+		"language of the messages: en or id (Bahasa Indonesia); by default the locale's (LC_ALL, LC_MESSAGES, LANG)")
+	registerCompletions(cmd, o)
+	cmd.AddCommand(newListCommand(o), newApproveCommand(o), newRejectCommand(o), newDescribeCommand(o),
+		newRegisterCommand(o), newCheckCommand(o), newVersionCommand(o))
+	return cmd, o
 }
 
 // Run runs the plugin with the given arguments and returns the process's exit code:
@@ -73,30 +96,44 @@ The three officials decide in the order of SOP 555/963/18.03/2021:
 func Run(args []string, streams genericiooptions.IOStreams) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	cmd := NewCommand(streams)
+	cmd, o := newCommand(streams, os.Getenv)
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		if !errors.Is(err, errReported) {
-			fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+			fprintf(streams.ErrOut, "%s\n", o.lang().t("error", err))
 		}
 		return 1
 	}
 	return 0
 }
 
-// options are what every subcommand shares: the streams and the kubeconfig flags.
+// options are what every subcommand shares: the streams, the kubeconfig flags and the
+// language.
 type options struct {
-	streams genericiooptions.IOStreams
-	flags   *genericclioptions.ConfigFlags
+	streams  genericiooptions.IOStreams
+	flags    *genericclioptions.ConfigFlags
+	langFlag string
+	getenv   func(string) string
+}
+
+// lang is the language of the messages (an invalid --lang is refused before any
+// command runs; here it falls back to English).
+func (o *options) lang() language {
+	l, _ := detectLanguage(o.langFlag, o.getenv)
+	return l
 }
 
 // session is a connection to the API server as the caller.
 type session struct {
 	kube kubernetes.Interface
 	sdrs dynamic.ResourceInterface
+	lang language
 }
 
 var sdrResource = hostingv1.GroupVersion.WithResource("subdomainrequests")
+
+// sdrKind is the kind every SubdomainRequest the plugin prints carries.
+var sdrKind = hostingv1.GroupVersion.WithKind("SubdomainRequest")
 
 func (o *options) session() (*session, error) {
 	cfg, err := o.flags.ToRESTConfig()
@@ -111,44 +148,72 @@ func (o *options) session() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{kube: kube, sdrs: dyn.Resource(sdrResource)}, nil
+	return &session{kube: kube, sdrs: dyn.Resource(sdrResource), lang: o.lang()}, nil
 }
 
 // list returns every request, oldest first.
 func (s *session) list(ctx context.Context) ([]hostingv1.SubdomainRequest, error) {
+	typed, _, err := s.listAll(ctx)
+	return typed, err
+}
+
+// listAll returns every request, oldest first, both typed and as the API server sent
+// it (for -o json|yaml, which print every field, also those this plugin does not know).
+func (s *session) listAll(ctx context.Context) ([]hostingv1.SubdomainRequest, []unstructured.Unstructured, error) {
 	ul, err := s.sdrs.List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return nil, explainAPIError(err, "")
+		return nil, nil, s.explainAPIError(err, "")
 	}
-	out := make([]hostingv1.SubdomainRequest, 0, len(ul.Items))
+	type pair struct {
+		typed hostingv1.SubdomainRequest
+		raw   unstructured.Unstructured
+	}
+	pairs := make([]pair, 0, len(ul.Items))
 	for i := range ul.Items {
 		var sdr hostingv1.SubdomainRequest
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(ul.Items[i].Object, &sdr); err != nil {
-			return nil, fmt.Errorf("reading SubdomainRequest %s: %w", ul.Items[i].GetName(), err)
+			return nil, nil, fmt.Errorf("reading SubdomainRequest %s: %w", ul.Items[i].GetName(), err)
 		}
-		out = append(out, sdr)
+		if ul.Items[i].GetKind() == "" {
+			ul.Items[i].SetGroupVersionKind(sdrKind)
+		}
+		pairs = append(pairs, pair{typed: sdr, raw: ul.Items[i]})
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].CreationTimestamp, out[j].CreationTimestamp
+	sort.SliceStable(pairs, func(i, j int) bool {
+		a, b := pairs[i].typed.CreationTimestamp, pairs[j].typed.CreationTimestamp
 		if !a.Equal(&b) {
 			return a.Before(&b)
 		}
-		return out[i].Name < out[j].Name
+		return pairs[i].typed.Name < pairs[j].typed.Name
 	})
-	return out, nil
+	typed := make([]hostingv1.SubdomainRequest, len(pairs))
+	raw := make([]unstructured.Unstructured, len(pairs))
+	for i, p := range pairs {
+		typed[i], raw[i] = p.typed, p.raw
+	}
+	return typed, raw, nil
 }
 
 // get returns one request.
 func (s *session) get(ctx context.Context, name string) (*hostingv1.SubdomainRequest, error) {
+	sdr, _, err := s.getRaw(ctx, name)
+	return sdr, err
+}
+
+// getRaw returns one request, typed and as the API server sent it.
+func (s *session) getRaw(ctx context.Context, name string) (*hostingv1.SubdomainRequest, *unstructured.Unstructured, error) {
 	u, err := s.sdrs.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return nil, explainAPIError(err, name)
+		return nil, nil, s.explainAPIError(err, name)
 	}
 	var sdr hostingv1.SubdomainRequest
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &sdr); err != nil {
-		return nil, fmt.Errorf("reading SubdomainRequest %s: %w", name, err)
+		return nil, nil, fmt.Errorf("reading SubdomainRequest %s: %w", name, err)
 	}
-	return &sdr, nil
+	if u.GetKind() == "" {
+		u.SetGroupVersionKind(sdrKind)
+	}
+	return &sdr, u, nil
 }
 
 // annotate sets annotations with a JSON merge patch that touches nothing else. Each
@@ -203,21 +268,21 @@ func (s *session) heldRoles(ctx context.Context) ([]hostingv1.Role, error) {
 }
 
 // explainAPIError turns the API server's common answers into plain words.
-func explainAPIError(err error, name string) error {
+func (s *session) explainAPIError(err error, name string) error {
 	switch {
 	case apierrors.IsNotFound(err) && name != "":
-		return fmt.Errorf("there is no SubdomainRequest named %q (see 'kubectl subdomain list')", name)
+		return s.lang.errorf("err.noSuchRequest", name)
 	case apierrors.IsNotFound(err):
-		return fmt.Errorf("this cluster does not know SubdomainRequests: the platform team has not installed the operator's CRD (%w)", err)
+		return s.lang.errorf("err.noCRD", err)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("you may not read SubdomainRequests; ask the platform team for access (%w)", err)
+		return s.lang.errorf("err.forbidden", err)
 	}
 	return err
 }
 
 // waitingForText describes status.waitingFor for people, e.g. "Kepala Dinas
 // (kepala-dinas)" or "the applicant".
-func waitingForText(waitingFor string) string {
+func waitingForText(l language, waitingFor string) string {
 	for _, r := range hostingv1.Roles {
 		if waitingFor == string(r) {
 			return fmt.Sprintf("%s (%s)", approval.RoleTitle(r), r)
@@ -225,26 +290,40 @@ func waitingForText(waitingFor string) string {
 	}
 	switch waitingFor {
 	case "":
-		return "nobody"
+		return l.t("who.nobody")
 	case "applicant":
-		return "the applicant"
+		return l.t("who.applicant")
 	case "operator":
-		return "the operator (technical staff)"
+		return l.t("who.operator")
 	case "platform team":
-		return "the platform team"
+		return l.t("who.platform")
 	}
 	return waitingFor
 }
 
 // performer is the title of whoever performs a step: an official's Indonesian title,
-// or "applicant" and "operator" as they are.
-func performer(role string) string {
+// or "applicant" and "operator" (in Indonesian: pemohon, operator).
+func performer(l language, role string) string {
 	for _, r := range hostingv1.Roles {
 		if role == string(r) {
 			return approval.RoleTitle(r)
 		}
 	}
-	return role
+	return column(l, role)
+}
+
+// column is who else than an official a request waits for, or a step is performed
+// by, as a table cell: applicant, operator, platform team.
+func column(l language, who string) string {
+	switch who {
+	case "applicant":
+		return l.t("col.applicant")
+	case "operator":
+		return l.t("col.operator")
+	case "platform team":
+		return l.t("col.platform")
+	}
+	return who
 }
 
 // orDash stands in for an empty table cell.

@@ -64,6 +64,11 @@ func runTests(m *testing.M) int {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	ctrl.SetLogger(logr.Discard())
+	// The messages' language follows the locale: the tests read English unless they
+	// ask for Indonesian.
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		_ = os.Unsetenv(v)
+	}
 
 	var err error
 	if env, err = testenv.Start(ctx); err != nil {
@@ -570,6 +575,23 @@ func TestRegister(t *testing.T) {
 	}
 	g.Expect(found).To(Equal(3))
 
+	// Without --output: the table to read on the screen.
+	out = mustRun(t, "ratna", "register")
+	g.Expect(strings.Split(out, "\n")[0]).To(MatchRegexp(
+		`^NAME\s+LETTER\s+UNIT\s+SUBDOMAIN\s+REQUESTED BY\s+CREATED\s+KEPALA DINAS\s+KEPALA BIDANG\s+KEPALA SEKSI\s+RESULT\s+URL$`))
+	tableRows := rowsNamed(table(t, out), "NAME", "reg-")
+	t.Logf("kubectl subdomain register (the reg- rows of the table):\n%v", tableRows)
+	g.Expect(tableRows).To(HaveLen(3))
+	g.Expect(tableRows["reg-dinkes"]).To(SatisfyAll(
+		HaveKeyWithValue("LETTER", "555/201/20.01/2026"), HaveKeyWithValue("UNIT", "Dinas Kesehatan"),
+		HaveKeyWithValue("REQUESTED BY", "pemohon-dinkes"), HaveKeyWithValue("KEPALA DINAS", "budi"),
+		HaveKeyWithValue("KEPALA BIDANG", "agus"), HaveKeyWithValue("KEPALA SEKSI", "dewi"),
+		HaveKeyWithValue("RESULT", "Approved"), HaveKeyWithValue("URL", "-")))
+	g.Expect(tableRows["reg-disdik"]).To(SatisfyAll(
+		HaveKeyWithValue("KEPALA DINAS", "budi"), HaveKeyWithValue("KEPALA BIDANG", "-"), HaveKeyWithValue("RESULT", "Rejected")))
+	g.Expect(tableRows["reg-dishub"]).To(HaveKeyWithValue("RESULT", "PendingKepalaDinas"))
+	g.Expect(mustRun(t, "ratna", "register", "--output", "table")).To(Equal(out))
+
 	// --since: the day of creation includes them, the day after leaves nothing.
 	day := created.Local().Format(time.DateOnly)
 	next := created.Local().AddDate(0, 0, 1).Format(time.DateOnly)
@@ -584,7 +606,7 @@ func TestRegister(t *testing.T) {
 	r := kubectlSubdomain("ratna", "register", "--output", "csv", "--since", "20-11-2026")
 	g.Expect(r.err).To(MatchError(ContainSubstring("--since must be a date written YYYY-MM-DD")))
 	r = kubectlSubdomain("ratna", "register", "--output", "yaml")
-	g.Expect(r.err).To(MatchError(ContainSubstring("--output must be csv or json")))
+	g.Expect(r.err).To(MatchError(ContainSubstring("--output must be table, csv or json")))
 }
 
 func mustTime(t *testing.T, s string) time.Time {
@@ -598,11 +620,11 @@ func mustTime(t *testing.T, s string) time.Time {
 
 func TestRunExitCodes(t *testing.T) {
 	g := NewWithT(t)
-	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	streams, _, out, _ := genericiooptions.NewTestIOStreams()
 	g.Expect(Run([]string{"--kubeconfig", kubeconfigs["ratna"], "list"}, streams)).To(Equal(0))
 	g.Expect(out.String()).To(HavePrefix("NAME"))
 
-	streams, _, _, errOut = genericiooptions.NewTestIOStreams()
+	streams, _, _, errOut := genericiooptions.NewTestIOStreams()
 	g.Expect(Run([]string{"--kubeconfig", kubeconfigs["eko"], "approve", "lst-dinkes"}, streams)).To(Equal(1))
 	g.Expect(errOut.String()).To(HavePrefix("Refused: "))
 

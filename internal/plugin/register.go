@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,11 +53,17 @@ func (e entry) record() []string {
 func newRegisterCommand(o *options) *cobra.Command {
 	var output, since string
 	cmd := &cobra.Command{
-		Use:   "register --output csv|json [--since YYYY-MM-DD]",
-		Short: "Export the register of requests for auditors (CSV or JSON)",
-		Long: `Export the register of subdomain requests ("data permohonan sub domain"), one row per
-request, oldest first. --since keeps the requests created on or after that day (in this
-machine's time zone). Times are RFC 3339 in UTC; an empty field means "not (yet)".
+		Use:   "register [--output table|csv|json] [--since YYYY-MM-DD]",
+		Short: "Show or export the register of requests for auditors (a table, CSV or JSON)",
+		Long: `Show or export the register of subdomain requests ("data permohonan sub domain"), one
+row per request, oldest first. --since keeps the requests created on or after that day
+(in this machine's time zone).
+
+Without --output the register is a table to read on the screen: the letter, the unit,
+who filed the request and when (in this machine's time zone), who decided as each
+official, the result and the site's address; "-" means "not (yet)". For the auditors'
+files use --output csv or --output json: there times are RFC 3339 in UTC, the times
+of the officials' decisions are included, and an empty field means "not (yet)".
 
 CSV has a header row with the field names; JSON is an array of objects with the same
 fields:
@@ -78,18 +85,20 @@ fields:
   provisionedAt          when the site was created and working
   result                 the request's phase, e.g. Ready, Rejected, PendingKepalaDinas
   url                    the site's address, once provisioned`,
-		Example: `  kubectl subdomain register --output csv --since 2026-01-01 > register-2026.csv
+		Example: `  kubectl subdomain register
+  kubectl subdomain register --output csv --since 2026-01-01 > register-2026.csv
   kubectl subdomain register --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "csv" && output != "json" {
-				return fmt.Errorf("--output must be csv or json, not %q", output)
+			l := o.lang()
+			if output != "table" && output != "csv" && output != "json" {
+				return l.errorf("register.output", output)
 			}
 			var from time.Time
 			if since != "" {
 				t, err := time.ParseInLocation(time.DateOnly, since, time.Local)
 				if err != nil {
-					return fmt.Errorf("--since must be a date written YYYY-MM-DD, e.g. 2026-01-01, not %q", since)
+					return l.errorf("register.since", since)
 				}
 				from = t
 			}
@@ -102,23 +111,49 @@ fields:
 				return err
 			}
 			entries := []entry{}
+			var kept []*hostingv1.SubdomainRequest
 			for i := range items {
 				if !items[i].CreationTimestamp.Time.Before(from) {
 					entries = append(entries, registerEntry(&items[i]))
+					kept = append(kept, &items[i])
 				}
 			}
-			if output == "json" {
+			switch output {
+			case "json":
 				enc := json.NewEncoder(o.streams.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(entries)
+			case "csv":
+				return writeCSV(o.streams.Out, entries)
 			}
-			return writeCSV(o.streams.Out, entries)
+			switch {
+			case len(kept) == 0 && since != "":
+				fprintf(o.streams.Out, "%s\n", l.t("register.noneSince", since))
+				return nil
+			case len(kept) == 0:
+				fprintf(o.streams.Out, "%s\n", l.t("list.empty"))
+				return nil
+			}
+			return writeRegisterTable(o.streams.Out, l, kept, entries)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "csv or json (required)")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table (to read on the screen), csv or json (for the auditors' files)")
 	cmd.Flags().StringVar(&since, "since", "", "only requests created on or after this date, YYYY-MM-DD")
-	_ = cmd.MarkFlagRequired("output")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "csv", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// writeRegisterTable is the register to read on the screen: the CSV's columns without
+// the times of the decisions, with the filing time in this machine's time zone.
+func writeRegisterTable(out io.Writer, l language, items []*hostingv1.SubdomainRequest, entries []entry) error {
+	w := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
+	fprintf(w, "%s\n", l.t("register.header"))
+	for i, e := range entries {
+		fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, orDash(e.LetterNumber), e.Unit, e.Subdomain,
+			orDash(e.RequestedBy), items[i].CreationTimestamp.Local().Format("2006-01-02 15:04 MST"),
+			orDash(e.KepalaDinas), orDash(e.KepalaBidang), orDash(e.KepalaSeksi), orDash(e.Result), orDash(e.URL))
+	}
+	return w.Flush()
 }
 
 func writeCSV(out io.Writer, entries []entry) error {
