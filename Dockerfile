@@ -1,15 +1,29 @@
-# Build the manager: docker build -t subdomain-operator:dev .  (needs a Docker engine)
-FROM golang:1.26 AS build
+# The manager image, with the kubectl plugin beside it (needs a Docker engine):
+#   make docker-build IMG=registry.example/subdomain-operator:v0.1.0                 # linux/amd64 and linux/arm64
+#   make docker-push  IMG=registry.example/subdomain-operator:v0.1.0
+# The build stage runs on the build machine's platform and cross-compiles for the
+# target's (TARGETOS/TARGETARCH, set by docker buildx), so no emulation is needed.
+FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+ARG TARGETOS=linux
+ARG TARGETARCH
+ARG VERSION=v0.0.0-dev
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY api/ api/
+COPY cmd/ cmd/
 COPY controllers/ controllers/
 COPY internal/ internal/
 COPY main.go main.go
-RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o /manager .
+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags "-s -w" -o /out/manager . && \
+    CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath \
+      -ldflags "-s -w -X github.com/kudus-diskominfo/subdomain-operator/internal/plugin.Version=$VERSION" \
+      -o /out/kubectl-subdomain ./cmd/kubectl-subdomain
 
 FROM gcr.io/distroless/static:nonroot
-COPY --from=build /manager /manager
+# The operator runs /manager; /kubectl-subdomain is the kubectl plugin of the same
+# version (copy it out: docker create, docker cp <id>:/kubectl-subdomain .).
+COPY --from=build /out/manager /manager
+COPY --from=build /out/kubectl-subdomain /kubectl-subdomain
 USER 65532:65532
 ENTRYPOINT ["/manager"]

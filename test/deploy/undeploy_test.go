@@ -21,18 +21,19 @@ import (
 var makeTimeout = 3 * time.Minute
 
 // makeTarget runs a target of the project's Makefile, as a platform team would, against
-// this suite's API server: KUBECONFIG is the cluster admin's, and the Makefile's own
-// KUBECTL (the pinned bin/k8s/kubectl) does the work. Nothing of the caller's
-// environment may confirm or redirect it. A target that hangs (kubectl waiting for a
-// deleted Namespace, which envtest never finishes) fails instead of stalling the suite.
+// this suite's API server: KUBECONFIG is the cluster admin's, and KUBECTL= the pinned
+// bin/k8s/kubectl does the work (the Makefile's default is the kubectl on PATH).
+// Nothing of the caller's environment may confirm or redirect it. A target that hangs
+// (kubectl waiting for a deleted Namespace, which envtest never finishes) fails
+// instead of stalling the suite.
 func makeTarget(target string, vars ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, makeTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory", target}, vars...)...)
+	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory", target, "KUBECTL=" + kubectlBin}, vars...)...)
 	cmd.Dir = testenv.RepoRoot()
 	for _, kv := range os.Environ() {
 		switch strings.SplitN(kv, "=", 2)[0] {
-		case "KUBECONFIG", "CONFIRM_DELETE_REGISTER", "MAKEFLAGS", "MFLAGS", "MAKELEVEL":
+		case "KUBECONFIG", "KUBECTL", "CONFIRM_DELETE_REGISTER", "MAKEFLAGS", "MFLAGS", "MAKELEVEL":
 			continue
 		}
 		cmd.Env = append(cmd.Env, kv)
