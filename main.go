@@ -10,10 +10,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
+	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -29,6 +34,7 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/internal/dnscheck"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/policysettings"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/preflight"
 )
 
 var scheme = runtime.NewScheme()
@@ -59,10 +65,13 @@ func main() {
 	flag.IntVar(&workers, "workers", 8, "Requests reconciled at the same time.")
 	flag.Float64Var(&qps, "kube-api-qps", 200, "Client queries per second to the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 400, "Client burst to the API server.")
-	opts := zap.Options{}
+	// Stack traces only when asked for (--zap-stacktrace-level=error): an error line
+	// says what failed in its message, and a trace of controller-runtime's internals
+	// would drown it.
+	opts := zap.Options{StacktraceLevel: zapcore.PanicLevel}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	setLoggers(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
 	cfg, err := config.Load(configFile)
@@ -83,6 +92,16 @@ func main() {
 
 	restConfig := ctrl.GetConfigOrDie()
 	restConfig.QPS, restConfig.Burst = float32(qps), burst
+	// A kind the API server does not serve would show only as the cache failing to sync
+	// minutes later: say at once what is missing and how to install it, and stop.
+	if err := checkKinds(restConfig); err != nil {
+		if preflight.IsMissing(err) {
+			log.Error(err, "cannot start: the API server lacks a kind the operator needs")
+		} else {
+			log.Error(err, "cannot start: the API server's discovery did not answer")
+		}
+		os.Exit(1)
+	}
 	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics,
 		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}}
 	if secureMetrics {
@@ -149,6 +168,26 @@ func main() {
 		log.Error(err, "running the manager")
 		os.Exit(1)
 	}
+}
+
+// setLoggers makes logger the one log of the process: controller-runtime's and
+// client-go's, which logs through klog (reflectors, leader election, events), so that
+// no line of klog's own format appears among the structured ones.
+func setLoggers(logger logr.Logger) {
+	ctrl.SetLogger(logger)
+	klog.SetLogger(logger)
+}
+
+// checkKinds checks through discovery that the API server serves SubdomainRequest and
+// DNSEndpoint.
+func checkKinds(restConfig *rest.Config) error {
+	d, err := discovery.NewDiscoveryClientForConfig(restConfig)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return preflight.Check(ctx, d, preflight.Required)
 }
 
 // checkPolicySettings refuses to run when the admission policies' settings disagree

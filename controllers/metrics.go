@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
 )
 
 // Metrics on the manager's metrics endpoint. Durations are observed once, when the
@@ -38,10 +39,63 @@ var (
 	})
 	requestsByPhase = prometheus.NewDesc("subdomain_requests",
 		"SubdomainRequests by phase.", []string{"phase"}, nil)
+	notifications = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "subdomain_notifications_total",
+		Help: "Attempts to tell an applicant, by channel (email, webhook) and result: sent; failed (retried with back-off); limited (a returned notice held back by the once-a-day limit).",
+	}, []string{"channel", "result"})
+	dnsChecks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "subdomain_dns_checks_total",
+		Help: "Questions to the authoritative DNS server about a provisioned site's name, by result: answering (the configured target); not_answering (NXDOMAIN or another answer); error (no answer: timeout, refused).",
+	}, []string{"result"})
+	reconcileErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "subdomain_reconcile_errors_total",
+		Help: "Reconciles of a request that failed and are retried, by stage: name_check, provisioning, status, notify, deletion.",
+	}, []string{"stage"})
+)
+
+// Values of the metrics' labels.
+const (
+	resultSent    = "sent"
+	resultFailed  = "failed"
+	resultLimited = "limited"
+
+	dnsAnswering    = "answering"
+	dnsNotAnswering = "not_answering"
+	dnsError        = "error"
+
+	stageNameCheck    = "name_check"
+	stageProvisioning = "provisioning"
+	stageStatus       = "status"
+	stageNotify       = "notify"
+	// stageDeletion: carrying out a deleted request's deletion policy.
+	stageDeletion = "deletion"
 )
 
 func init() {
-	metrics.Registry.MustRegister(stepDuration, slaBreaches, approvalToReady, approvalToDNS)
+	metrics.Registry.MustRegister(stepDuration, slaBreaches, approvalToReady, approvalToDNS, notifications, dnsChecks, reconcileErrors)
+	// Every series exists from the start, at zero: a rate() or increase() over a
+	// counter that appears only at its first increment misses that increment, and the
+	// alerts and the dashboard find the names they use.
+	for _, step := range []string{hostingv1.StepSubmission, hostingv1.StepKepalaDinas, hostingv1.StepKepalaBidang,
+		hostingv1.StepKepalaSeksi, hostingv1.StepProvisioning, hostingv1.StepNotification} {
+		stepDuration.WithLabelValues(step)
+		slaBreaches.WithLabelValues(step)
+	}
+	for _, r := range []string{dnsAnswering, dnsNotAnswering, dnsError} {
+		dnsChecks.WithLabelValues(r)
+	}
+	for _, s := range []string{stageNameCheck, stageProvisioning, stageStatus, stageNotify, stageDeletion} {
+		reconcileErrors.WithLabelValues(s)
+	}
+}
+
+// initNotificationMetrics makes the series of the configured channels exist at zero.
+func initNotificationMetrics(senders []notify.Sender) {
+	for _, s := range senders {
+		for _, r := range []string{resultSent, resultFailed, resultLimited} {
+			notifications.WithLabelValues(s.Channel(), r)
+		}
+	}
 }
 
 // phaseCollector counts the requests in the cache by phase at each scrape.
@@ -102,5 +156,21 @@ func observeTransitions(before, after *hostingv1.SubdomainRequest, now time.Time
 	if meta.IsStatusConditionTrue(after.Status.Conditions, hostingv1.ConditionDNSReady) &&
 		!meta.IsStatusConditionTrue(before.Status.Conditions, hostingv1.ConditionDNSReady) {
 		approvalToDNS.Observe(now.Sub(ks.DecidedAt.Time).Seconds())
+	}
+}
+
+// observeNotificationLimited counts a returned notice held back by the daily limit,
+// once per channel, when the request's record first says so.
+func observeNotificationLimited(before, after *hostingv1.SubdomainRequest, senders []notify.Sender) {
+	c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionApplicantNotified)
+	if c == nil || c.Reason != hostingv1.ReasonNotificationLimited {
+		return
+	}
+	if old := meta.FindStatusCondition(before.Status.Conditions, hostingv1.ConditionApplicantNotified); old != nil &&
+		old.Reason == c.Reason && old.Message == c.Message {
+		return
+	}
+	for _, s := range senders {
+		notifications.WithLabelValues(s.Channel(), resultLimited).Inc()
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -63,13 +64,20 @@ func (r *SubdomainRequestReconciler) notifyApplicant(ctx context.Context, sdr *h
 		// reconcile read, so a reconcile working from a stale cache (which would not
 		// see an earlier delivery) fails here and sends nothing.
 		now := metav1.NewTime(st.now)
+		previousError := rec.LastError
 		rec.Attempts++
 		rec.LastAttemptAt = &now
 		rec.LastError = "sending"
 		claim := sdr.DeepCopy()
 		setNotification(&claim.Status.Notifications, rec)
 		if err := r.Status().Patch(ctx, claim, client.MergeFromWithOptions(sdr, client.MergeFromWithOptimisticLock{})); err != nil {
-			ctrl.LoggerFrom(ctx).V(1).Info("not sending: the request changed since it was read", "error", err.Error())
+			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+				ctrl.LoggerFrom(ctx).V(1).Info("not sending: the request changed since it was read", "error", err.Error())
+			} else {
+				err = fmt.Errorf("recording the attempt to notify by %s: %w", sender.Channel(), err)
+				ctrl.LoggerFrom(ctx).Error(err, "not sending; retrying")
+				r.reconcileFailed(sdr, stageNotify, err)
+			}
 			return time.Second
 		}
 		sdr.ResourceVersion = claim.ResourceVersion
@@ -81,12 +89,21 @@ func (r *SubdomainRequestReconciler) notifyApplicant(ctx context.Context, sdr *h
 			rec.LastError = err.Error()
 			failures = append(failures, fmt.Sprintf("%s: %s", sender.Channel(), err))
 			retry = minPositive(retry, notifyBackoff(rec.Attempts))
-			ctrl.LoggerFrom(ctx).Info("notifying the applicant failed; will retry", "channel", sender.Channel(), "event", msg.Event, "attempt", rec.Attempts, "error", err.Error())
+			notifications.WithLabelValues(sender.Channel(), resultFailed).Inc()
+			ctrl.LoggerFrom(ctx).Error(err, "notifying the applicant failed; retrying", "channel", sender.Channel(), "event", msg.Event,
+				"attempt", rec.Attempts, "retryIn", notifyBackoff(rec.Attempts).String())
+			// Once per run of failures, and again when the error changes: not per retry.
+			if r.Recorder != nil && previousError != rec.LastError {
+				r.Recorder.Eventf(sdr, nil, corev1.EventTypeWarning, hostingv1.ReasonNotificationFailed, "Notify",
+					"telling %s by %s (%s) failed, retrying with back-off: %s", msg.Email, sender.Channel(), msg.Event, err)
+			}
 		} else {
 			rec.SentAt, rec.LastError = &now, ""
 			if now.After(lastSent) {
 				lastSent = now.Time
 			}
+			notifications.WithLabelValues(sender.Channel(), resultSent).Inc()
+			ctrl.LoggerFrom(ctx).Info("notified the applicant", "channel", sender.Channel(), "event", msg.Event, "attempt", rec.Attempts)
 			if r.Recorder != nil {
 				r.Recorder.Eventf(sdr, nil, corev1.EventTypeNormal, hostingv1.ReasonNotified, "Notify",
 					"told %s by %s: %s", msg.Email, sender.Channel(), msg.Event)

@@ -1,12 +1,14 @@
 package controllers
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
@@ -134,6 +136,87 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionSLABreached); c != nil && c.Status == metav1.ConditionTrue && !wasBreached {
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonTimeStandardExceeded, "MeasureTime", "%s", c.Message)
 	}
+	if c := newConflict(before, after); c != nil {
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonProvisioningConflict, "Provision", "%s", eventNote(c.Message))
+	}
+	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionDNSReady); dnsOverdue(c) &&
+		!dnsOverdue(meta.FindStatusCondition(before.Status.Conditions, hostingv1.ConditionDNSReady)) {
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonDNSNotAnswering, "VerifyDNS", "%s", eventNote(c.Message))
+	}
+}
+
+// newConflict is the provisioning condition that now reports a conflict (an object
+// the operator did not make) it did not report before, if any.
+func newConflict(before, after *hostingv1.SubdomainRequest) *metav1.Condition {
+	for _, typ := range []string{hostingv1.ConditionNamespaceReady, hostingv1.ConditionIngressReady, hostingv1.ConditionDNSReady} {
+		c := meta.FindStatusCondition(after.Status.Conditions, typ)
+		if c == nil || c.Reason != hostingv1.ReasonConflict {
+			continue
+		}
+		if old := meta.FindStatusCondition(before.Status.Conditions, typ); old != nil && old.Reason == c.Reason && old.Message == c.Message {
+			continue
+		}
+		return c
+	}
+	return nil
+}
+
+// logTransitions logs, once, what changed on record for a person to know: the phase,
+// the DNS answer, a conflict, a breach. Approvals and rejections show in the phase.
+func logTransitions(ctx context.Context, before, after *hostingv1.SubdomainRequest) {
+	log := ctrl.LoggerFrom(ctx)
+	if before.Status.Phase != after.Status.Phase {
+		kv := []any{"from", before.Status.Phase, "to", after.Status.Phase}
+		switch after.Status.Phase {
+		case hostingv1.PhaseReady:
+			kv = append(kv, "url", after.Status.URL)
+		case hostingv1.PhaseReturnedToApplicant, hostingv1.PhaseRejected:
+			kv = append(kv, "reason", returnedOrRejected(after))
+		default:
+			if after.Status.WaitingFor != "" {
+				kv = append(kv, "waitingFor", after.Status.WaitingFor)
+			}
+		}
+		log.Info("phase changed", kv...)
+	}
+	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionDNSReady); c != nil && c.Status == metav1.ConditionTrue &&
+		!meta.IsStatusConditionTrue(before.Status.Conditions, hostingv1.ConditionDNSReady) {
+		log.Info("DNS answers", "reason", c.Reason, "answer", c.Message)
+	}
+	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionDNSReady); dnsOverdue(c) &&
+		!dnsOverdue(meta.FindStatusCondition(before.Status.Conditions, hostingv1.ConditionDNSReady)) {
+		log.Info("DNS still not answering", "answer", c.Message)
+	}
+	if c := newConflict(before, after); c != nil {
+		log.Info("provisioning blocked: an object of the site's name was not made by the operator", "condition", c.Type, "conflict", c.Message)
+	}
+	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionSLABreached); c != nil && c.Status == metav1.ConditionTrue &&
+		!meta.IsStatusConditionTrue(before.Status.Conditions, hostingv1.ConditionSLABreached) {
+		log.Info("time standard exceeded", "breach", c.Message)
+	}
+}
+
+// returnedOrRejected is why a request went back to the applicant or was rejected.
+func returnedOrRejected(sdr *hostingv1.SubdomainRequest) string {
+	typ := hostingv1.ConditionNameAvailable
+	if sdr.Status.Phase == hostingv1.PhaseRejected {
+		typ = hostingv1.ConditionApproved
+	}
+	if c := meta.FindStatusCondition(sdr.Status.Conditions, typ); c != nil {
+		return c.Message
+	}
+	return ""
+}
+
+// maxEventNote keeps an Event's note within the API's limit (1 kB).
+const maxEventNote = 1000
+
+// eventNote shortens a message to what an Event can carry.
+func eventNote(s string) string {
+	if len(s) <= maxEventNote {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxEventNote-3], "") + "..."
 }
 
 // setProvisioningConditions reports step 5: NamespaceReady, IngressReady, DNSReady and

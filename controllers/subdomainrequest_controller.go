@@ -5,6 +5,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -71,8 +72,11 @@ type SubdomainRequestReconciler struct {
 // +kubebuilder:rbac:groups=core,resources=events,verbs=create;patch
 
 // Reconcile brings one request one step further and records where it stands.
+//
+// A failure (other than a conflict, which only means a newer version exists) is
+// counted by stage in subdomain_reconcile_errors_total and told on the request as a
+// Warning Event; controller-runtime logs it once and retries with back-off.
 func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
-	log := ctrl.LoggerFrom(ctx)
 	sdr := &hostingv1.SubdomainRequest{}
 	if err := r.Get(ctx, req.NamespacedName, sdr); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -80,21 +84,33 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	before := sdr.DeepCopy()
 
 	if !sdr.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, sdr)
+		res, err := r.reconcileDelete(ctx, sdr)
+		if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+			r.reconcileFailed(sdr, stageDeletion, err)
+		}
+		return res, err
 	}
 
 	if r.Provisioning {
 		if err := r.ensureFinalizer(ctx, sdr); err != nil {
+			if !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+				r.reconcileFailed(sdr, stageProvisioning, err)
+			}
 			return ctrl.Result{}, err
 		}
 		before.ObjectMeta = *sdr.ObjectMeta.DeepCopy()
 	}
 
 	st := &state{now: r.now(), chain: approval.Parse(sdr.Annotations), claimed: sdr.Status.Namespace != ""}
+	// The stage a failure is counted under.
+	stage := stageNameCheck
 	// The status is written once, at the end, whatever happened in between.
 	defer func() {
 		if err := r.writeStatus(ctx, before, sdr, st, retErr == nil); err != nil {
-			retErr = fmt.Errorf("writing status: %w", err)
+			retErr, stage = fmt.Errorf("writing status: %w", err), stageStatus
+		}
+		if retErr != nil && !apierrors.IsConflict(retErr) && !apierrors.IsNotFound(retErr) {
+			r.reconcileFailed(sdr, stage, retErr)
 		}
 		if apierrors.IsConflict(retErr) {
 			// A newer version exists (an approval landed while we worked): look again
@@ -122,11 +138,9 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 
 	// Step 5: the technical staff's work, once all three officials approved.
 	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || st.claimed) {
+		stage = stageProvisioning
 		res, err := r.reconcileProvisioning(ctx, sdr, st)
 		if err != nil {
-			if !apierrors.IsConflict(err) {
-				log.Error(err, "provisioning", "subdomain", sdr.Spec.Subdomain)
-			}
 			return res, err
 		}
 		result = res
@@ -269,11 +283,24 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	if err := r.Status().Patch(ctx, sdr, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 		return err
 	}
-	// Events and metrics only for what is now on record: a refused status is computed
-	// again from the newer version, and would otherwise be told twice.
+	// Events, logs and metrics only for what is now on record: a refused status is
+	// computed again from the newer version, and would otherwise be told twice.
 	r.recordTransitions(before, sdr)
+	logTransitions(ctx, before, sdr)
 	observeTransitions(before, sdr, st.now)
+	observeNotificationLimited(before, sdr, r.Notifiers)
 	return nil
+}
+
+// reconcileFailed counts a failed reconcile by stage and tells it on the request as a
+// Warning Event. It does not log: the error is returned, and controller-runtime logs
+// it (with the request and the reconcile's ID) once.
+func (r *SubdomainRequestReconciler) reconcileFailed(sdr *hostingv1.SubdomainRequest, stage string, err error) {
+	reconcileErrors.WithLabelValues(stage).Inc()
+	if r.Recorder != nil {
+		r.Recorder.Eventf(sdr, nil, corev1.EventTypeWarning, hostingv1.ReasonReconcileError, "Reconcile",
+			"%s failed, retrying with back-off: %s", strings.ReplaceAll(stage, "_", " "), eventNote(err.Error()))
+	}
 }
 
 func (r *SubdomainRequestReconciler) now() time.Time {
@@ -299,6 +326,7 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 		return err
 	}
 	registerPhaseCollector(mgr.GetCache())
+	initNotificationMetrics(r.Notifiers)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("subdomainrequest").
 		For(&hostingv1.SubdomainRequest{}, builderPredicates()).

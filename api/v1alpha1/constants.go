@@ -171,12 +171,18 @@ const (
 	ReasonProvisioned          = "Provisioned"
 	ReasonProvisioning         = "Provisioning"
 	ReasonConflict             = "Conflict"
-	ReasonDNSNotAnswering      = "DNSNotAnswering"
-	ReasonDNSAnswering         = "DNSAnswering"
-	ReasonNotified             = "Notified"
-	ReasonNotificationFailed   = "NotificationFailed"
-	ReasonNotReady             = "NotReady"
-	ReasonRegistered           = "Registered"
+	// ReasonDNSNotAnswering: the authoritative DNS server does not answer the site's
+	// name with the configured target yet (condition DNSReady). As a Warning Event: it
+	// still does not, two minutes after the site's record was due (told once per wait).
+	ReasonDNSNotAnswering = "DNSNotAnswering"
+	ReasonDNSAnswering    = "DNSAnswering"
+	ReasonNotified        = "Notified"
+	// ReasonNotificationFailed: telling the applicant failed and is retried with
+	// back-off (condition ApplicantNotified). As a Warning Event: on the first failure
+	// of a message and channel, and again only when the error changes, not per retry.
+	ReasonNotificationFailed = "NotificationFailed"
+	ReasonNotReady           = "NotReady"
+	ReasonRegistered         = "Registered"
 	// ReasonHostServedElsewhere: an object outside the site namespace serves or
 	// publishes the granted host; the site is not Ready until it is gone.
 	ReasonHostServedElsewhere = "HostServedElsewhere"
@@ -185,6 +191,15 @@ const (
 	// ReasonNotificationLimited: a "returned" notice was already sent within the last
 	// day; the next one waits.
 	ReasonNotificationLimited = "NotificationLimited"
+	// ReasonProvisioningConflict (Warning Event): an object the site needs exists and
+	// the operator did not make it (a Namespace, or a part inside it), so it is left
+	// untouched and the request waits for the platform team; the message names it.
+	// Told when the conflict appears or changes.
+	ReasonProvisioningConflict = "ProvisioningConflict"
+	// ReasonReconcileError (Warning Event): a reconcile of the request failed (the name
+	// check, provisioning, the status write or the notification record) and is retried
+	// with back-off; the message has the error.
+	ReasonReconcileError = "ReconcileError"
 )
 
 // Step names of the timeline, one per row of the SOP.

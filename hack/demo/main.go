@@ -11,6 +11,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -138,12 +140,26 @@ notification:
 	if err := st.env.ApplyPolicySettingsFor(ctx, cfg); err != nil {
 		return err
 	}
+	metricsPort, err := harness.FreePort()
+	if err != nil {
+		return err
+	}
+	// Plain HTTP on the loopback for the demo; in a cluster the endpoint is HTTPS with
+	// authentication (config/rbac/metrics_service.yaml, config/prometheus).
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 	op, err := harness.Start(dir, "operator", manager, []string{"--config=" + cfg, "--kubeconfig=" + kubeconfigs[testenv.OperatorUser],
-		"--health-probe-bind-address=0", "--metrics-bind-address=0"})
+		"--health-probe-bind-address=0", fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort), "--metrics-secure=false"})
 	if err != nil {
 		return err
 	}
 	st.processes = append(st.processes, op)
+	if err := harness.WaitFor(ctx, op, time.Minute, "the operator's metrics endpoint", func() error {
+		_, err := metricSamples(ctx, metricsURL)
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Printf("Metrics: %s\n", metricsURL)
 
 	as := func(user string, name string, args ...string) (string, error) {
 		bin := kubectlBin
@@ -203,6 +219,13 @@ notification:
 		return fmt.Errorf("no mail reached the applicant: %w", err)
 	}
 	fmt.Printf("\n# The applicant's inbox (mailpit, http://127.0.0.1:%d)\nTo: %s\nSubject: %s\n\n%s\n", mail.HTTPPort, strings.Join(mails[0].To, ", "), mails[0].Subject, mails[0].Text)
+	samples, err := metricSamples(ctx, metricsURL, "subdomain_requests{", "subdomain_notifications_total{", "subdomain_dns_checks_total{",
+		"subdomain_last_approval_to_ready_seconds_count")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\n$ curl -s %s | grep -E '^subdomain_(requests|notifications_total|dns_checks_total)\\{|_to_ready_seconds_count' | grep -v ' 0$'\n%s",
+		metricsURL, samples)
 
 	if once {
 		step("Done (ONCE=1): stopping everything")
@@ -221,14 +244,41 @@ Everything keeps running until Ctrl-C. Try, in another terminal:
   # a taken name (www is reserved; it is also in the zone):
   sed 's/name: dinkes/name: www-req/; s/subdomain: dinkes/subdomain: www/' config/samples/hosting_v1alpha1_subdomainrequest.yaml | kubectl --kubeconfig %[1]s/pemohon-dinkes.kubeconfig apply -f -
   dig @127.0.0.1 -p %[2]d dinkes.kuduskab.go.id
-  # mail: http://127.0.0.1:%[3]d   logs: %[1]s/*.log
-`, dir, bind.Port, mail.HTTPPort)
+  # mail: http://127.0.0.1:%[3]d   metrics: %[4]s   logs: %[1]s/*.log
+`, dir, bind.Port, mail.HTTPPort, metricsURL)
 	<-ctx.Done()
 	step("Stopping every process the demo started")
 	return nil
 }
 
 func step(s string) { fmt.Printf("\n==> %s\n", s) }
+
+// metricSamples reads the operator's metrics endpoint and returns its sample lines
+// that begin with one of the prefixes, skipping series at zero.
+func metricSamples(ctx context.Context, url string, prefixes ...string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("reading the operator's metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("reading the operator's metrics: %s %v", resp.Status, err)
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(string(body), "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) && !strings.HasSuffix(l, " 0") {
+				b.WriteString(l + "\n")
+			}
+		}
+	}
+	return b.String(), nil
+}
 
 func waitPhase(ctx context.Context, c client.Client, want hostingv1.Phase, timeout time.Duration) error {
 	var got hostingv1.Phase

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"reflect"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/sitestore"
@@ -75,6 +78,11 @@ func (a *Applier) Ensure(ctx context.Context, owner Owner, desired client.Object
 		created := desired.DeepCopyObject().(client.Object)
 		err := a.Client.Create(ctx, created, client.FieldOwner(a.FieldManager))
 		if err == nil {
+			msg := "created"
+			if a.verified.has(key) {
+				msg = "put back a deleted object"
+			}
+			logf.FromContext(ctx).Info(msg, "kind", kind, "object", objectName(desired))
 			a.verified.set(key, created.GetResourceVersion(), want)
 			return Created, created, nil
 		}
@@ -113,8 +121,80 @@ func (a *Applier) Ensure(ctx context.Context, owner Owner, desired client.Object
 	if err != nil {
 		return Unchanged, nil, err
 	}
+	logf.FromContext(ctx).Info("repaired drift", "kind", kind, "object", objectName(desired), "drifted", Drifted(desired, existing))
 	a.verified.set(key, applied.GetResourceVersion(), want)
 	return Updated, applied, nil
+}
+
+// objectName is namespace/name, or the name of a cluster-scoped object.
+func objectName(obj client.Object) string {
+	if obj.GetNamespace() == "" {
+		return obj.GetName()
+	}
+	return obj.GetNamespace() + "/" + obj.GetName()
+}
+
+// maxDrifted bounds the fields Drifted lists.
+const maxDrifted = 8
+
+// Drifted lists the fields of desired that existing does not hold, as paths such as
+// spec.rules[0].host or metadata.labels["app.kubernetes.io/managed-by"] (at most
+// eight, in a stable order): what Subset found missing.
+func Drifted(desired, existing client.Object) []string {
+	d, err1 := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
+	e, err2 := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	trimForCompare(d)
+	var out []string
+	diffPaths(e, d, "", &out)
+	return out
+}
+
+func diffPaths(have, want any, path string, out *[]string) {
+	if len(*out) >= maxDrifted || contains(have, want) {
+		return
+	}
+	switch w := want.(type) {
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok && have != nil {
+			break
+		}
+		keys := make([]string, 0, len(w))
+		for k := range w {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			diffPaths(h[k], w[k], joinPath(path, k), out)
+		}
+		return
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			break
+		}
+		for i := range w {
+			diffPaths(h[i], w[i], fmt.Sprintf("%s[%d]", path, i), out)
+		}
+		return
+	}
+	if path == "" {
+		path = "."
+	}
+	*out = append(*out, path)
+}
+
+func joinPath(path, key string) string {
+	if strings.ContainsAny(key, "./") {
+		return fmt.Sprintf("%s[%q]", path, key)
+	}
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // Forget drops what is remembered of an object (it was released or deleted).
@@ -170,12 +250,18 @@ func Subset(desired, existing client.Object) bool {
 	if err1 != nil || err2 != nil {
 		return false
 	}
-	dm := d["metadata"].(map[string]any)
+	trimForCompare(d)
+	return contains(e, d)
+}
+
+// trimForCompare keeps of a desired object what the operator sets: the metadata it
+// writes and everything but the status.
+func trimForCompare(d map[string]any) {
+	dm, _ := d["metadata"].(map[string]any)
 	d["metadata"] = map[string]any{"labels": dm["labels"], "annotations": dm["annotations"], "ownerReferences": dm["ownerReferences"]}
 	delete(d, "status")
 	delete(d, "apiVersion")
 	delete(d, "kind")
-	return contains(e, d)
 }
 
 func contains(have, want any) bool {
@@ -235,6 +321,13 @@ func (v *verified) ok(key uint64, resourceVersion string, desired uint64) bool {
 	defer v.mu.Unlock()
 	got, ok := v.m[key]
 	return ok && got == hash64(resourceVersion, strconv.FormatUint(desired, 16))
+}
+
+func (v *verified) has(key uint64) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.m[key]
+	return ok
 }
 
 func (v *verified) set(key uint64, resourceVersion string, desired uint64) {

@@ -3,12 +3,17 @@
 package demo
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
@@ -26,10 +31,39 @@ func TestDemoOnce(t *testing.T) {
 	cmd := exec.Command(filepath.Join(root, "hack", "demo.sh"), "-dir", filepath.Join(scratch, "demo"))
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "ONCE=1", "TMPDIR="+tmp)
-	out, err := cmd.CombinedOutput()
-	text := string(out)
+	// The output is read as it comes, so that the metrics URL the demo prints is asked
+	// while the demo still runs.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	metricsLine := regexp.MustCompile(`^Metrics: (http://127\.0\.0\.1:\d+/metrics)$`)
+	var out strings.Builder
+	var metricsURL string
+	metricsAnswer := make(chan error, 1)
+	scanner := bufio.NewScanner(r)
+	for scanner.Scan() {
+		line := scanner.Text()
+		out.WriteString(line + "\n")
+		if m := metricsLine.FindStringSubmatch(line); m != nil && metricsURL == "" {
+			metricsURL = m[1]
+			go func() { metricsAnswer <- answers(metricsURL) }()
+		}
+	}
+	err = cmd.Wait()
+	text := out.String()
 	if err != nil {
 		t.Fatalf("make demo ONCE=1 failed: %v\n%s", err, text)
+	}
+	if metricsURL == "" {
+		t.Errorf("the demo's output lacks the line %q\n%s", metricsLine, text)
+	} else if err := <-metricsAnswer; err != nil {
+		t.Errorf("the demo's metrics URL %s: %v", metricsURL, err)
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^dinkes\.kuduskab\.go\.id\.\s+60\s+IN\s+A\s+192\.0\.2\.10$`),
@@ -40,6 +74,11 @@ func TestDemoOnce(t *testing.T) {
 		regexp.MustCompile(`budi`),
 		regexp.MustCompile(`agus`),
 		regexp.MustCompile(`dewi`),
+		// The metrics, read by the demo at the end: the request Ready, the mail sent, the
+		// DNS answered.
+		regexp.MustCompile(`(?m)^subdomain_requests\{phase="Ready"\} 1$`),
+		regexp.MustCompile(`(?m)^subdomain_notifications_total\{channel="email",result="sent"\} 1$`),
+		regexp.MustCompile(`(?m)^subdomain_dns_checks_total\{result="answering"\} [1-9]`),
 	} {
 		if !want.MatchString(text) {
 			t.Errorf("the demo's output lacks %q\n%s", want, text)
@@ -48,6 +87,30 @@ func TestDemoOnce(t *testing.T) {
 	if left := processesMentioning(scratch); len(left) > 0 {
 		t.Errorf("processes left running after the demo:\n%s", strings.Join(left, "\n"))
 	}
+}
+
+// answers asks the metrics URL while the demo runs and checks it is the operator's.
+func answers(url string) error {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %s", resp.Status)
+	}
+	// Series that exist from the operator's start.
+	for _, name := range []string{"subdomain_notifications_total{", "subdomain_dns_checks_total{", "subdomain_reconcile_errors_total{"} {
+		if !strings.Contains(string(body), name) {
+			return fmt.Errorf("no %s among its %d bytes", name, len(body))
+		}
+	}
+	return nil
 }
 
 // processesMentioning lists the running processes whose command line contains s.
