@@ -238,7 +238,7 @@ Everything keeps running until Ctrl-C. Try, in another terminal:
   kubectl get sdr                      # with bin/k8s/kubectl
   kubectl get ns,ingress,dnsendpoint -A
   # another request, as the applicant:
-  sed 's/dinkes/disdik/g' config/samples/hosting_v1alpha1_subdomainrequest.yaml | kubectl --kubeconfig %[1]s/pemohon-dinkes.kubeconfig apply -f -
+  sed -e 's/dinkes/disdik/g' -e 's/Dinas Kesehatan/Dinas Pendidikan/' config/samples/hosting_v1alpha1_subdomainrequest.yaml | kubectl --kubeconfig %[1]s/pemohon-dinkes.kubeconfig apply -f -
   # a rejection by the Kepala Dinas:
   bin/kubectl-subdomain --kubeconfig %[1]s/budi.kubeconfig reject disdik --reason "Gunakan nama unit yang resmi"
   # a taken name (www is reserved; it is also in the zone):
