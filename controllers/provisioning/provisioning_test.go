@@ -33,6 +33,19 @@ func grantOf(sdr *hostingv1.SubdomainRequest) string {
 	return cm.Data[host]
 }
 
+// readyThenDeleted files a request, waits for its site, and has the applicant delete
+// it; it returns the request as it was before the deletion.
+func readyThenDeleted(prefix string, policy hostingv1.DeletionPolicy) (*hostingv1.SubdomainRequest, *hostingv1.SubdomainRequest) {
+	s := file(prefix, policy)
+	EventuallyWithOffset(1, phaseOf(s.Name)).Should(Equal(hostingv1.PhaseReady))
+	sdr := get(s.Name)
+	ExpectWithOffset(1, users["pemohon-dinkes"].Delete(ctx, sdr)).To(Succeed())
+	EventuallyWithOffset(1, func() bool {
+		return apierrors.IsNotFound(admin.Get(ctx, client.ObjectKey{Name: s.Name}, &hostingv1.SubdomainRequest{}))
+	}).Should(BeTrue())
+	return s, sdr
+}
+
 var _ = Describe("Provisioning, as the operator's confined identity", func() {
 	It("makes every part of the site, records the grant and becomes Ready", func() {
 		s := file("situs", hostingv1.DeletionPolicyRetain)
@@ -104,13 +117,7 @@ var _ = Describe("Provisioning, as the operator's confined identity", func() {
 	})
 
 	It("with Retain, releases the site and keeps its host granted", func() {
-		s := file("simpan", hostingv1.DeletionPolicyRetain)
-		Eventually(phaseOf(s.Name)).Should(Equal(hostingv1.PhaseReady))
-		sdr := get(s.Name)
-		Expect(users["pemohon-dinkes"].Delete(ctx, sdr)).To(Succeed())
-		Eventually(func() bool {
-			return apierrors.IsNotFound(admin.Get(ctx, client.ObjectKey{Name: s.Name}, &hostingv1.SubdomainRequest{}))
-		}).Should(BeTrue())
+		s, sdr := readyThenDeleted("simpan", hostingv1.DeletionPolicyRetain)
 		for _, obj := range controllers.DesiredObjects(cfg, sdr) {
 			Expect(exists(obj)).To(Succeed(), apply.KindOf(obj))
 			Expect(obj.GetLabels()).NotTo(HaveKey(hostingv1.RequestLabel))
@@ -121,13 +128,7 @@ var _ = Describe("Provisioning, as the operator's confined identity", func() {
 	})
 
 	It("with Delete, deletes the DNS record, then the Ingress, then the Namespace, and releases the host", func() {
-		s := file("hapus", hostingv1.DeletionPolicyDelete)
-		Eventually(phaseOf(s.Name)).Should(Equal(hostingv1.PhaseReady))
-		sdr := get(s.Name)
-		Expect(users["pemohon-dinkes"].Delete(ctx, sdr)).To(Succeed())
-		Eventually(func() bool {
-			return apierrors.IsNotFound(admin.Get(ctx, client.ObjectKey{Name: s.Name}, &hostingv1.SubdomainRequest{}))
-		}).Should(BeTrue())
+		s, sdr := readyThenDeleted("hapus", hostingv1.DeletionPolicyDelete)
 		ns := "web-" + s.Name
 		Expect(apierrors.IsNotFound(exists(&externaldnsv1.DNSEndpoint{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)}))).To(BeTrue())
 		Expect(apierrors.IsNotFound(exists(&networkingv1.Ingress{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)}))).To(BeTrue())
