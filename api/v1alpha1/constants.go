@@ -81,8 +81,6 @@ const (
 	// grantedHosts.name of the configuration. The host-hijacking policy's binding
 	// selects them by it.
 	GrantShardLabel = "hosting.kuduskab.go.id/granted-hosts"
-	// CertManagerIssuerAnnotation asks cert-manager for an Ingress's certificate.
-	CertManagerIssuerAnnotation = "cert-manager.io/cluster-issuer"
 	// LastAppliedAnnotation is kubectl's copy of the applied object; changes to it are
 	// not changes to what an object does.
 	LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
@@ -148,6 +146,17 @@ const (
 	// ConditionHostExclusive is True when nothing outside the site namespace serves
 	// or publishes the granted host.
 	ConditionHostExclusive = "HostExclusive"
+	// ConditionRouteAccepted is True when the site's route is taken up by what serves
+	// it: the Ingress has a load-balancer address (routing: ingress), or every parent
+	// of the HTTPRoute reports Accepted and ResolvedRefs (routing: gateway).
+	ConditionRouteAccepted = "RouteAccepted"
+	// ConditionCertificateReady is True when the site's cert-manager Certificate
+	// (web-tls) is Ready; absent when TLS is off (no clusterIssuer configured).
+	ConditionCertificateReady = "CertificateReady"
+	// ConditionSiteAvailable is True when Deployment web in the site namespace is
+	// Available: the starter site, or the unit's own once it took the site over;
+	// absent when the starter site is off and the unit has no Deployment web.
+	ConditionSiteAvailable = "SiteAvailable"
 )
 
 // Condition and Event reasons.
@@ -200,6 +209,24 @@ const (
 	// check, provisioning, the status write or the notification record) and is retried
 	// with back-off; the message has the error.
 	ReasonReconcileError = "ReconcileError"
+	// ReasonRouteAccepted: the route is served (RouteAccepted).
+	ReasonRouteAccepted = "RouteAccepted"
+	// ReasonRouteNotAccepted: the Ingress has no address yet, or a parent of the
+	// HTTPRoute has not accepted it or cannot resolve its references (RouteAccepted).
+	ReasonRouteNotAccepted = "RouteNotAccepted"
+	// ReasonCertificateIssued: the Certificate is Ready (CertificateReady).
+	ReasonCertificateIssued = "CertificateIssued"
+	// ReasonCertificateNotReady: the Certificate is missing or not Ready; the message
+	// has cert-manager's own reason (CertificateReady).
+	ReasonCertificateNotReady = "CertificateNotReady"
+	// ReasonSiteAvailable: Deployment web is Available (SiteAvailable).
+	ReasonSiteAvailable = "SiteAvailable"
+	// ReasonSiteUnavailable: Deployment web is missing or not Available; the message
+	// says how many replicas are ready (SiteAvailable).
+	ReasonSiteUnavailable = "SiteUnavailable"
+	// ReasonNotServing (Ready): everything is provisioned and the name resolves, but
+	// the site does not serve yet; the message names the conditions still false.
+	ReasonNotServing = "NotServing"
 )
 
 // Step names of the timeline, one per row of the SOP.
