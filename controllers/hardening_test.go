@@ -396,4 +396,24 @@ var _ = Describe("The operator's own identity", func() {
 		grant(operatorSA, a.fqdn, a.namespace+" "+a.request.Name)
 		Expect(operatorSA.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: a.namespace}})).To(Succeed())
 	})
+
+	It("writes a site's HTTPRoute, ListenerSet and Certificate (routing: gateway) only in site namespaces", func() {
+		a := provisionAsOperator("confined-gw")
+		// Hosts outside the base domain, so that only the confinement can refuse.
+		refused(operatorSA.Create(ctx, listenerSet("kube-system", "web", "portal.example.org")),
+			"the subdomain operator may write only inside site namespaces (web-<subdomain>, labelled hosting.kuduskab.go.id/subdomain) and its own grant ConfigMaps; listenersets kube-system/web is outside them")
+		refused(operatorSA.Create(ctx, certificate("kube-system", "web-tls", "portal.example.org")),
+			"the subdomain operator may write only inside site namespaces (web-<subdomain>, labelled hosting.kuduskab.go.id/subdomain) and its own grant ConfigMaps; certificates kube-system/web-tls is outside them")
+		refused(operatorSA.Create(ctx, httpRoute("kube-system", "web", "portal.example.org")),
+			"the subdomain operator may write only inside site namespaces (web-<subdomain>, labelled hosting.kuduskab.go.id/subdomain) and its own grant ConfigMaps; httproutes kube-system/web is outside them")
+		// Allowed: the same kinds in the site namespace, for the site's host, and deleting
+		// them (other names than the site's own, which provisionAsOperator may have made).
+		cert, ls, route := certificate(a.namespace, "web-tls-2", a.fqdn), listenerSet(a.namespace, "web-2", a.fqdn), httpRoute(a.namespace, "web-2", a.fqdn)
+		for _, obj := range []client.Object{cert, ls, route} {
+			Expect(operatorSA.Create(ctx, obj)).To(Succeed())
+		}
+		for _, obj := range []client.Object{route, ls, cert} {
+			Expect(operatorSA.Delete(ctx, obj)).To(Succeed())
+		}
+	})
 })

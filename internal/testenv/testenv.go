@@ -1,11 +1,13 @@
 // Package testenv starts the real control plane (the pinned kube-apiserver and etcd
 // that make test builds into bin/k8s) with this project's CRD, admission policies and
-// roles, plus external-dns's DNSEndpoint CRD, and makes users for the tests.
+// roles, plus external-dns's DNSEndpoint CRD, the Gateway API's standard channel and
+// cert-manager's CRDs, and makes users for the tests.
 package testenv
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -29,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
@@ -36,14 +40,20 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/internal/policysettings"
 )
 
-// Scheme knows the built-in kinds, SubdomainRequest and DNSEndpoint.
+// Scheme knows the built-in kinds, SubdomainRequest, DNSEndpoint and the Gateway
+// API's v1 kinds (cert-manager's are reached as unstructured: its module is not a
+// dependency of this one).
 var Scheme = k8sruntime.NewScheme()
 
 func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(Scheme))
 	utilruntime.Must(hostingv1.AddToScheme(Scheme))
 	utilruntime.Must(externaldnsv1.AddToScheme(Scheme))
+	utilruntime.Must(gatewayv1.Install(Scheme))
 }
+
+// CertificateGVK is cert-manager's Certificate.
+var CertificateGVK = schema.GroupVersionKind{Group: "cert-manager.io", Version: "v1", Kind: "Certificate"}
 
 // RepoRoot is the root of this repository.
 func RepoRoot() string {
@@ -60,6 +70,36 @@ func ExternalDNSCRDDir() (string, error) {
 		return "", fmt.Errorf("locating the external-dns module: %w", err)
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard"), nil
+}
+
+// GatewayAPICRDDir is the Gateway API's standard-channel CRD folder of the version
+// this module requires, in the module cache. Besides the CRDs it holds
+// gateway.networking.k8s.io_vap_safeupgrades.yaml, an admission policy that envtest's
+// CRD installer skips and Start applies.
+func GatewayAPICRDDir() (string, error) {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api")
+	cmd.Dir = RepoRoot()
+	out, err := cmd.Output()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		return "", fmt.Errorf("locating the gateway-api module: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard"), nil
+}
+
+// CertManagerCRDDir is cert-manager's CRD folder (deploy/crds: plain CRDs, from
+// which its Helm chart templates its own) of the version pinned by
+// hack/tools/cert-manager, downloaded from the module proxy the first time (4 MB)
+// and checked against that module's go.sum. cert-manager is not a dependency of
+// this module.
+func CertManagerCRDDir() (string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", "github.com/cert-manager/cert-manager")
+	cmd.Dir = filepath.Join(RepoRoot(), "hack", "tools", "cert-manager")
+	out, err := cmd.Output()
+	var m struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &m); jerr != nil || m.Error != "" || m.Dir == "" {
+		return "", fmt.Errorf("downloading the cert-manager module (hack/tools/cert-manager): %v %s", err, m.Error)
+	}
+	return filepath.Join(m.Dir, "deploy", "crds"), nil
 }
 
 // Env is a running control plane.
@@ -86,6 +126,14 @@ func Start(ctx context.Context) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	gwapi, err := GatewayAPICRDDir()
+	if err != nil {
+		return nil, err
+	}
+	certManager, err := CertManagerCRDDir()
+	if err != nil {
+		return nil, err
+	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases"), edns},
@@ -104,36 +152,67 @@ func Start(ctx context.Context) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Environment: env, Config: cfg, Client: c}
-	// Discovery can lag behind the CRDs being established; wait until both kinds serve.
-	for _, list := range []client.ObjectList{&hostingv1.SubdomainRequestList{}, &externaldnsv1.DNSEndpointList{}} {
-		var lastErr error
-		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-			lastErr = c.List(ctx, list, client.Limit(1))
-			return lastErr == nil, nil
-		})
-		if err != nil {
-			_ = env.Stop()
-			return nil, fmt.Errorf("the API server does not serve %T: %v", list, lastErr)
+	// The Gateway API's and cert-manager's CRDs (16, some large) are installed while
+	// the policies below are applied and loaded, which is mostly waiting: about 2 s
+	// less per control plane than installing them with the others.
+	external := make(chan error, 1)
+	go func() {
+		crds, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{gwapi, certManager}, ErrorIfPathMissing: true})
+		if err == nil && len(crds) == 0 {
+			err = fmt.Errorf("no CRDs in %s and %s", gwapi, certManager)
 		}
-	}
-	// config/policies: the operator's namespace, the policy settings, the 32 grant
-	// maps and every admission policy, as kustomize would install them; then the roles.
-	policies, err := PolicyFiles()
-	if err != nil {
+		external <- err
+	}()
+	fail := func(err error) (*Env, error) {
 		_ = env.Stop()
 		return nil, err
 	}
-	for _, f := range append(policies, filepath.Join(RepoRoot(), "config/officials/roles.yaml")) {
+	// Discovery can lag behind the CRDs being established; wait until the kinds the
+	// tests and the operator use serve.
+	if err := e.waitForKinds(ctx, &hostingv1.SubdomainRequestList{}, &externaldnsv1.DNSEndpointList{}); err != nil {
+		return fail(err)
+	}
+	// config/policies: the operator's namespace, the policy settings, the 32 grant
+	// maps and every admission policy, as kustomize would install them; then the roles
+	// and the Gateway API's own admission policy (its standard install has it;
+	// envtest's CRD installer skips what is not a CRD).
+	policies, err := PolicyFiles()
+	if err != nil {
+		return fail(err)
+	}
+	for _, f := range append(policies, filepath.Join(RepoRoot(), "config/officials/roles.yaml"),
+		filepath.Join(gwapi, "gateway.networking.k8s.io_vap_safeupgrades.yaml")) {
 		if err := e.ApplyFile(ctx, f); err != nil {
-			_ = env.Stop()
-			return nil, err
+			return fail(err)
 		}
 	}
 	if err := e.waitForPolicies(ctx); err != nil {
-		_ = env.Stop()
-		return nil, err
+		return fail(err)
+	}
+	if err := <-external; err != nil {
+		return fail(fmt.Errorf("installing the Gateway API and cert-manager CRDs: %w", err))
+	}
+	certificates := &unstructured.UnstructuredList{}
+	certificates.SetGroupVersionKind(CertificateGVK.GroupVersion().WithKind("CertificateList"))
+	if err := e.waitForKinds(ctx, &gatewayv1.HTTPRouteList{}, &gatewayv1.ListenerSetList{}, &gatewayv1.GatewayList{}, certificates); err != nil {
+		return fail(err)
 	}
 	return e, nil
+}
+
+// waitForKinds waits until the API server lists each kind.
+func (e *Env) waitForKinds(ctx context.Context, lists ...client.ObjectList) error {
+	for _, list := range lists {
+		var lastErr error
+		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			lastErr = e.Client.List(ctx, list, client.Limit(1))
+			return lastErr == nil, nil
+		})
+		if err != nil {
+			return fmt.Errorf("the API server does not serve %T: %v", list, lastErr)
+		}
+	}
+	return nil
 }
 
 // PolicyFiles lists the files of config/policies in the order of its kustomization.
