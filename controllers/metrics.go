@@ -12,6 +12,7 @@ import (
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/timeline"
 )
 
 // Metrics on the manager's metrics endpoint. Durations are observed once, when the
@@ -138,6 +139,11 @@ func registerPhaseCollector(reader client.Reader) {
 // observeTransitions records the metrics of what changed between two statuses.
 func observeTransitions(before, after *hostingv1.SubdomainRequest, now time.Time) {
 	for _, s := range after.Status.Steps {
+		if timeline.IsInterval(s.Name) {
+			// The applicant's and the platform team's intervals are no step of the SOP:
+			// no time standard, no breach, no series of their own.
+			continue
+		}
 		old := findStep(before.Status.Steps, s.Name)
 		if s.State == hostingv1.StepStateDone && s.StartedAt != nil && s.DecidedAt != nil && (old == nil || old.State != hostingv1.StepStateDone) {
 			stepDuration.WithLabelValues(s.Name).Observe(s.DecidedAt.Sub(s.StartedAt.Time).Seconds())

@@ -227,7 +227,12 @@ type SubdomainRequestStatus struct {
 	RequestedBy string `json:"requestedBy,omitempty"`
 
 	// steps is the timeline: one entry per step of the SOP, with who decided, when, how
-	// long it took and whether it stayed within its time standard.
+	// long it took and whether it stayed within its time standard; and one entry per
+	// interval in which the request was held by the applicant (ApplicantRename, after
+	// KepalaSeksi: returned, until the rename) or by the platform team
+	// (ProvisioningBlocked, after Provisioning: blocked by an object the operator did not
+	// make), so that the time is charged to whoever held it. While the applicant holds
+	// the request the officials' clocks are stopped.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
@@ -286,14 +291,20 @@ type NotificationRecord struct {
 	LastError string `json:"lastError,omitempty"`
 }
 
-// Step is one row of the timeline.
+// Step is one row of the timeline: a step of the SOP, or an interval in which the
+// applicant or the platform team held the request.
 type Step struct {
 	// name is the step: Submission, KepalaDinas, KepalaBidang, KepalaSeksi,
-	// Provisioning or Notification.
+	// Provisioning or Notification; or an interval: ApplicantRename (the request was
+	// returned to the applicant, from the name check that found the name taken to the
+	// rename) or ProvisioningBlocked (provisioning waited for the platform team). An
+	// interval has one entry each time: ApplicantRename, ApplicantRename-2, ... It is
+	// Waiting while open and Done once the request came back, has no time standard and
+	// is never breached; its message is why.
 	Name string `json:"name"`
 
-	// role is who performs the step: "applicant", one of the officials' roles, or
-	// "operator" for the technical staff's work.
+	// role is who performs the step or holds the interval: "applicant", one of the
+	// officials' roles, "operator" for the technical staff's work, or "platform team".
 	Role string `json:"role"`
 
 	// state is NotStarted, Waiting, Done, Rejected or Returned.
@@ -323,7 +334,9 @@ type Step struct {
 	// +optional
 	TimeStandard *metav1.Duration `json:"timeStandard,omitempty"`
 
-	// deadline is startedAt plus the time standard.
+	// deadline is startedAt plus the time standard, plus for an official's step the time
+	// the request was back with the applicant meanwhile; empty while it is (the clock is
+	// stopped).
 	// +optional
 	Deadline *metav1.Time `json:"deadline,omitempty"`
 
@@ -332,7 +345,9 @@ type Step struct {
 	// +optional
 	Breached bool `json:"breached,omitempty"`
 
-	// message adds detail, e.g. a rejection's reason or why the request was returned.
+	// message adds detail, e.g. a rejection's reason, why the request was returned, that
+	// an official's clock is stopped or its deadline moved by the applicant's time, or
+	// how long provisioning was blocked on the platform team.
 	// +optional
 	Message string `json:"message,omitempty"`
 }

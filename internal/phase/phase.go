@@ -20,6 +20,13 @@ type Facts struct {
 
 // Decide returns the phase and who the request waits for. (A request being deleted is
 // not decided here: deletion writes phase Deleting itself.)
+//
+// Who it waits for is also whose clock runs, and this is the one place that decides it:
+// the controller passes it on to the timeline (WaitingForApplicant: the request is back
+// with the applicant, the officials' clocks are stopped and the applicant's interval is
+// recorded; WaitingForPlatformTeam, which the controller sets over WaitingForOperator
+// when provisioning is blocked: the platform team's interval is recorded), and the
+// Approved and SLABreached conditions read it from status.waitingFor.
 func Decide(f Facts) (hostingv1.Phase, string) {
 	switch {
 	case f.Chain.Rejection != nil:

@@ -106,3 +106,28 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+// TestDecideWaitsForTheApplicantExactlyWhenReturned: the timeline and the conditions
+// take "the request is back with the applicant" from waitingFor, so it must be said
+// exactly when the phase is ReturnedToApplicant, whatever the other facts are.
+func TestDecideWaitsForTheApplicantExactlyWhenReturned(t *testing.T) {
+	var chains []approval.Chain
+	for n := 0; n <= 3; n++ {
+		chains = append(chains, chain(n))
+	}
+	for n, role := range hostingv1.Roles {
+		chains = append(chains, rejected(n, role))
+	}
+	for _, c := range chains {
+		for mask := 0; mask < 16; mask++ {
+			f := Facts{Chain: c, NameAvailable: mask&1 != 0, Claimed: mask&2 != 0, ProvisioningEnabled: mask&4 != 0, Ready: mask&8 != 0}
+			ph, waiting := Decide(f)
+			if (ph == hostingv1.PhaseReturnedToApplicant) != (waiting == hostingv1.WaitingForApplicant) {
+				t.Errorf("Decide(%+v) = (%q, %q): returned and waiting for the applicant disagree", f, ph, waiting)
+			}
+			if want := c.Rejection == nil && !f.NameAvailable && !f.Claimed; (ph == hostingv1.PhaseReturnedToApplicant) != want {
+				t.Errorf("Decide(%+v) = %q, returned should be %v", f, ph, want)
+			}
+		}
+	}
+}

@@ -53,6 +53,8 @@ type round struct {
 	reason      string
 	returned    bool
 	returnMsg   string
+	blocked     bool
+	blockMsg    string
 	provisioned *int
 	notified    *int
 }
@@ -79,10 +81,12 @@ func (r round) input(previous []hostingv1.Step) Input {
 			}
 			panic("DecisionTime asked for a role without decision: " + string(role))
 		},
-		Returned:      r.returned,
-		ReturnMessage: r.returnMsg,
-		Now:           at(r.now),
-		Standard:      standard,
+		Returned:       r.returned,
+		ReturnMessage:  r.returnMsg,
+		Blocked:        r.blocked,
+		BlockedMessage: r.blockMsg,
+		Now:            at(r.now),
+		Standard:       standard,
 	}
 	if r.provisioned != nil {
 		t := at(*r.provisioned)
@@ -151,13 +155,38 @@ func checkStep(t *testing.T, s hostingv1.Step, w want) {
 }
 
 // checkShape checks what holds for every timeline: the six steps in SOP order with
-// their roles and time standards.
+// their roles and time standards, and the interval entries after the step they
+// interrupted, held by the applicant or the platform team, without time standard,
+// deadline or breach, Waiting while open and Done once closed.
 func checkShape(t *testing.T, steps []hostingv1.Step) {
 	t.Helper()
-	if len(steps) != len(stepOrder) {
-		t.Fatalf("got %d steps, want %d: %+v", len(steps), len(stepOrder), steps)
+	var sop []hostingv1.Step
+	for _, s := range steps {
+		if !IsInterval(s.Name) {
+			sop = append(sop, s)
+			continue
+		}
+		wantAfter, wantRole := hostingv1.StepKepalaSeksi, "applicant"
+		if intervalBase(s.Name) == hostingv1.StepProvisioningBlocked {
+			wantAfter, wantRole = hostingv1.StepProvisioning, "platform team"
+		}
+		if len(sop) == 0 || sop[len(sop)-1].Name != wantAfter {
+			t.Errorf("entry %s is not right after step %s: %+v", s.Name, wantAfter, steps)
+		}
+		if s.Role != wantRole {
+			t.Errorf("entry %s is held by %q, want %q", s.Name, s.Role, wantRole)
+		}
+		if s.TimeStandard != nil || s.Deadline != nil || s.Breached {
+			t.Errorf("entry %s has time standard %v, deadline %v, breached %v; want none", s.Name, s.TimeStandard, s.Deadline, s.Breached)
+		}
+		if open := s.DecidedAt == nil; s.StartedAt == nil || (open && s.State != hostingv1.StepStateWaiting) || (!open && s.State != hostingv1.StepStateDone) {
+			t.Errorf("entry %s: state %s, started %v, decided %v", s.Name, s.State, s.StartedAt, s.DecidedAt)
+		}
 	}
-	for i, s := range steps {
+	if len(sop) != len(stepOrder) {
+		t.Fatalf("got %d steps, want %d: %+v", len(sop), len(stepOrder), sop)
+	}
+	for i, s := range sop {
 		if s.Name != stepOrder[i].name || s.Role != stepOrder[i].role {
 			t.Errorf("step %d = %s/%s, want %s/%s", i, s.Name, s.Role, stepOrder[i].name, stepOrder[i].role)
 		}
@@ -172,7 +201,16 @@ func checkShape(t *testing.T, steps []hostingv1.Step) {
 }
 
 func TestBuild(t *testing.T) {
-	const takenMsg = "dinkes.kuduskab.go.id is already served by Ingress lama/web"
+	const (
+		takenMsg      = "dinkes.kuduskab.go.id is already served by Ingress lama/web"
+		otherMsg      = "dinas-kesehatan.kuduskab.go.id is on the platform's reserved list; choose another name"
+		blockMsg      = "Namespace web-dinkes exists and was not created by this operator; it is left untouched"
+		otherBlockMsg = "Service web-dinkes/web exists and was not created by this operator; it is left untouched"
+		clockStopped  = "clock stopped: the request is back with the applicant"
+	)
+	moved := func(d string) string {
+		return "deadline moved by " + d + ", the time the request was back with the applicant"
+	}
 	kdAt5 := map[hostingv1.Role]int{kd: 5}
 	twoApproved := map[hostingv1.Role]int{kd: 5, kb: 9}
 	allApproved := map[hostingv1.Role]int{kd: 5, kb: 9, ks: 14}
@@ -192,6 +230,8 @@ func TestBuild(t *testing.T) {
 		previous []hostingv1.Step
 		rounds   []round
 		want     map[string]want
+		// intervals, when set, are the names of the interval entries, in order.
+		intervals []string
 	}{
 		"nothing approved: kepala dinas waits": {
 			rounds: []round{{now: 1}},
@@ -377,14 +417,16 @@ func TestBuild(t *testing.T) {
 				hostingv1.StepKepalaSeksi: {state: hostingv1.StepStateReturned, started: m(9), message: takenMsg},
 			},
 		},
-		"returned before kepala dinas decided": {
+		"returned before kepala dinas decided: the kepala dinas's clock is stopped": {
 			rounds: []round{{now: 1, returned: true, returnMsg: takenMsg}},
 			want: map[string]want{
-				hostingv1.StepKepalaDinas:  {state: hostingv1.StepStateWaiting, started: m(0), deadline: m(10)},
-				hostingv1.StepKepalaBidang: notStarted(),
-				hostingv1.StepKepalaSeksi:  {state: hostingv1.StepStateReturned, started: m(1), message: takenMsg},
-				hostingv1.StepProvisioning: notStarted(),
+				hostingv1.StepKepalaDinas:     {state: hostingv1.StepStateWaiting, started: m(0), message: clockStopped},
+				hostingv1.StepKepalaBidang:    notStarted(),
+				hostingv1.StepKepalaSeksi:     {state: hostingv1.StepStateReturned, started: m(1), message: takenMsg},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateWaiting, started: m(1), message: takenMsg},
+				hostingv1.StepProvisioning:    notStarted(),
 			},
+			intervals: []string{hostingv1.StepApplicantRename},
 		},
 		"after a rename the kepala seksi step restarts at now": {
 			rounds: append(append([]round{}, returned...),
@@ -490,10 +532,12 @@ func TestBuild(t *testing.T) {
 			rounds: []round{{now: 1, returned: true, returnMsg: takenMsg},
 				{now: 3, rejectedBy: kd, rejectedAt: 2, reason: "bukan unit pemerintah", returned: true, returnMsg: takenMsg}},
 			want: map[string]want{
-				hostingv1.StepKepalaDinas:  {state: hostingv1.StepStateRejected, by: "budi", started: m(0), decided: m(2), deadline: m(10), took: "2m0s", message: "bukan unit pemerintah"},
-				hostingv1.StepKepalaBidang: notStarted(),
-				hostingv1.StepKepalaSeksi:  notStarted(),
-				hostingv1.StepProvisioning: notStarted(),
+				// The minute with the applicant (1 to 2) moved the deadline.
+				hostingv1.StepKepalaDinas:     {state: hostingv1.StepStateRejected, by: "budi", started: m(0), decided: m(2), deadline: m(11), took: "2m0s", message: "bukan unit pemerintah"},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateDone, started: m(1), decided: m(2), took: "1m0s", message: takenMsg},
+				hostingv1.StepKepalaBidang:    notStarted(),
+				hostingv1.StepKepalaSeksi:     notStarted(),
+				hostingv1.StepProvisioning:    notStarted(),
 			},
 		},
 		"returned with a kepala bidang rejection: kepala seksi not started": {
@@ -510,10 +554,219 @@ func TestBuild(t *testing.T) {
 				round{now: 16, approved: twoApproved, rejectedBy: ks, rejectedAt: 15, reason: "nama tidak sesuai", returned: true, returnMsg: takenMsg}),
 			want: map[string]want{
 				hostingv1.StepKepalaBidang: {state: hostingv1.StepStateDone, by: "ani", started: m(5), decided: m(9), deadline: m(15), took: "4m0s"},
-				hostingv1.StepKepalaSeksi:  {state: hostingv1.StepStateRejected, by: "joko", started: m(9), decided: m(15), deadline: m(19), took: "6m0s", message: "nama tidak sesuai"},
-				hostingv1.StepProvisioning: notStarted(),
-				hostingv1.StepNotification: notStarted(),
+				// The kepala seksi's clock stopped from the return (13) to the rejection (15).
+				hostingv1.StepKepalaSeksi:     {state: hostingv1.StepStateRejected, by: "joko", started: m(9), decided: m(15), deadline: m(21), took: "6m0s", message: "nama tidak sesuai"},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateDone, started: m(13), decided: m(15), took: "2m0s", message: takenMsg},
+				hostingv1.StepProvisioning:    notStarted(),
+				hostingv1.StepNotification:    notStarted(),
 			},
+			intervals: []string{hostingv1.StepApplicantRename},
+		},
+		"returned: the applicant's entry holds the request from the return, with the reason": {
+			rounds: returned,
+			want: map[string]want{
+				hostingv1.StepKepalaSeksi:     {state: hostingv1.StepStateReturned, started: m(9), message: takenMsg},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateWaiting, started: m(13), message: takenMsg},
+				hostingv1.StepProvisioning:    notStarted(),
+			},
+			intervals: []string{hostingv1.StepApplicantRename},
+		},
+		"returned for days: no official is breached, the applicant's entry stays open": {
+			rounds: append(append([]round{}, returned...), round{now: 3 * 24 * 60, approved: twoApproved, returned: true, returnMsg: takenMsg}),
+			want: map[string]want{
+				hostingv1.StepKepalaDinas:     {state: hostingv1.StepStateDone, by: "budi", started: m(0), decided: m(5), deadline: m(10), took: "5m0s"},
+				hostingv1.StepKepalaBidang:    {state: hostingv1.StepStateDone, by: "ani", started: m(5), decided: m(9), deadline: m(15), took: "4m0s"},
+				hostingv1.StepKepalaSeksi:     {state: hostingv1.StepStateReturned, started: m(9), message: takenMsg},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateWaiting, started: m(13), message: takenMsg},
+			},
+			intervals: []string{hostingv1.StepApplicantRename},
+		},
+		"returned at once and for hours: the kepala dinas's clock stays stopped": {
+			rounds: []round{{now: 1, returned: true, returnMsg: takenMsg}, {now: 500, returned: true, returnMsg: takenMsg}},
+			want: map[string]want{
+				hostingv1.StepKepalaDinas:     {state: hostingv1.StepStateWaiting, started: m(0), message: clockStopped},
+				hostingv1.StepKepalaSeksi:     {state: hostingv1.StepStateReturned, started: m(1), message: takenMsg},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateWaiting, started: m(1), message: takenMsg},
+			},
+		},
+		"after a long return the kepala dinas's deadline moves by the applicant's time": {
+			rounds: []round{{now: 1, returned: true, returnMsg: takenMsg}, {now: 300, returned: true, returnMsg: takenMsg}, {now: 301}},
+			want: map[string]want{
+				hostingv1.StepKepalaDinas:     {state: hostingv1.StepStateWaiting, started: m(0), deadline: m(310), message: moved("5h0m0s")},
+				hostingv1.StepKepalaSeksi:     notStarted(),
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateDone, started: m(1), decided: m(301), took: "5h0m0s", message: takenMsg},
+			},
+		},
+		"after a long return the kepala dinas is not breached at the moved deadline": {
+			rounds: []round{{now: 1, returned: true, returnMsg: takenMsg}, {now: 301}, {now: 310}},
+			want: map[string]want{
+				hostingv1.StepKepalaDinas: {state: hostingv1.StepStateWaiting, started: m(0), deadline: m(310), message: moved("5h0m0s")},
+			},
+		},
+		"after a long return the kepala dinas is breached once its own time ran out": {
+			rounds: []round{{now: 1, returned: true, returnMsg: takenMsg}, {now: 301}, {now: 311}},
+			want: map[string]want{
+				hostingv1.StepKepalaDinas: {state: hostingv1.StepStateWaiting, started: m(0), deadline: m(310), breached: true, message: moved("5h0m0s")},
+			},
+		},
+		"a breach before the return stays; the return adds none": {
+			rounds: []round{{now: 1}, {now: 12}, {now: 13, returned: true, returnMsg: takenMsg}, {now: 400, returned: true, returnMsg: takenMsg}},
+			want: map[string]want{
+				hostingv1.StepKepalaDinas:     {state: hostingv1.StepStateWaiting, started: m(0), deadline: m(10), breached: true, message: clockStopped},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateWaiting, started: m(13), message: takenMsg},
+			},
+		},
+		"officials deciding while the request is with the applicant: their clocks are stopped": {
+			rounds: []round{{now: 1, returned: true, returnMsg: takenMsg},
+				{now: 30, approved: map[hostingv1.Role]int{kd: 25}, returned: true, returnMsg: takenMsg}},
+			want: map[string]want{
+				hostingv1.StepKepalaDinas:     {state: hostingv1.StepStateDone, by: "budi", started: m(0), decided: m(25), deadline: m(34), took: "25m0s", message: moved("24m0s")},
+				hostingv1.StepKepalaBidang:    {state: hostingv1.StepStateWaiting, started: m(25), message: clockStopped},
+				hostingv1.StepKepalaSeksi:     {state: hostingv1.StepStateReturned, started: m(1), message: takenMsg},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateWaiting, started: m(1), message: takenMsg},
+			},
+		},
+		"officials deciding while the request is with the applicant: after the rename": {
+			rounds: []round{{now: 1, returned: true, returnMsg: takenMsg},
+				{now: 30, approved: map[hostingv1.Role]int{kd: 25}, returned: true, returnMsg: takenMsg},
+				{now: 40, approved: map[hostingv1.Role]int{kd: 25}}},
+			want: map[string]want{
+				hostingv1.StepKepalaDinas:     {state: hostingv1.StepStateDone, by: "budi", started: m(0), decided: m(25), deadline: m(34), took: "25m0s", message: moved("24m0s")},
+				hostingv1.StepKepalaBidang:    {state: hostingv1.StepStateWaiting, started: m(25), deadline: m(50), message: moved("15m0s")},
+				hostingv1.StepKepalaSeksi:     notStarted(),
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateDone, started: m(1), decided: m(40), took: "39m0s", message: takenMsg},
+			},
+			intervals: []string{hostingv1.StepApplicantRename},
+		},
+		"after a rename the applicant's entry is closed at the rename": {
+			rounds: append(append([]round{}, returned...), round{now: 40, approved: twoApproved}),
+			want: map[string]want{
+				hostingv1.StepKepalaSeksi:     {state: hostingv1.StepStateWaiting, started: m(40), deadline: m(50)},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateDone, started: m(13), decided: m(40), took: "27m0s", message: takenMsg},
+			},
+			intervals: []string{hostingv1.StepApplicantRename},
+		},
+		"renamed and approved before the operator looked: the entry ends at the restart": {
+			rounds: append(append([]round{}, returned...), round{now: 45, approved: map[hostingv1.Role]int{kd: 5, kb: 9, ks: 44}}),
+			want: map[string]want{
+				hostingv1.StepKepalaSeksi:     {state: hostingv1.StepStateDone, by: "joko", started: m(44), decided: m(44), deadline: m(54), took: "0s"},
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateDone, started: m(13), decided: m(44), took: "31m0s", message: takenMsg},
+				hostingv1.StepProvisioning:    {state: hostingv1.StepStateWaiting, started: m(44), deadline: m(104)},
+			},
+		},
+		"repeated returns: the second return opens a second entry": {
+			rounds: append(append([]round{}, returned...),
+				round{now: 40, approved: twoApproved},
+				round{now: 45, approved: twoApproved, returned: true, returnMsg: otherMsg}),
+			want: map[string]want{
+				hostingv1.StepKepalaSeksi:            {state: hostingv1.StepStateReturned, started: m(40), message: otherMsg},
+				hostingv1.StepApplicantRename:        {state: hostingv1.StepStateDone, started: m(13), decided: m(40), took: "27m0s", message: takenMsg},
+				hostingv1.StepApplicantRename + "-2": {state: hostingv1.StepStateWaiting, started: m(45), message: otherMsg},
+			},
+			intervals: []string{hostingv1.StepApplicantRename, hostingv1.StepApplicantRename + "-2"},
+		},
+		"repeated returns: one entry per return, each with its own times and reason": {
+			rounds: append(append([]round{}, returned...),
+				round{now: 40, approved: twoApproved},
+				round{now: 45, approved: twoApproved, returned: true, returnMsg: otherMsg},
+				round{now: 60, approved: twoApproved},
+				round{now: 61, approved: twoApproved, returned: true, returnMsg: takenMsg},
+				round{now: 70, approved: twoApproved},
+				round{now: 72, approved: map[hostingv1.Role]int{kd: 5, kb: 9, ks: 71}}),
+			want: map[string]want{
+				hostingv1.StepKepalaSeksi:            {state: hostingv1.StepStateDone, by: "joko", started: m(70), decided: m(71), deadline: m(80), took: "1m0s"},
+				hostingv1.StepApplicantRename:        {state: hostingv1.StepStateDone, started: m(13), decided: m(40), took: "27m0s", message: takenMsg},
+				hostingv1.StepApplicantRename + "-2": {state: hostingv1.StepStateDone, started: m(45), decided: m(60), took: "15m0s", message: otherMsg},
+				hostingv1.StepApplicantRename + "-3": {state: hostingv1.StepStateDone, started: m(61), decided: m(70), took: "9m0s", message: takenMsg},
+				hostingv1.StepProvisioning:           {state: hostingv1.StepStateWaiting, started: m(71), deadline: m(131)},
+			},
+			intervals: []string{hostingv1.StepApplicantRename, hostingv1.StepApplicantRename + "-2", hostingv1.StepApplicantRename + "-3"},
+		},
+		"the reason of an open return follows the name check; a closed entry keeps its own": {
+			rounds: append(append([]round{}, returned...),
+				round{now: 20, approved: twoApproved, returned: true, returnMsg: otherMsg},
+				round{now: 40, approved: twoApproved},
+				round{now: 50, approved: twoApproved}),
+			want: map[string]want{
+				hostingv1.StepApplicantRename: {state: hostingv1.StepStateDone, started: m(13), decided: m(40), took: "27m0s", message: otherMsg},
+			},
+			intervals: []string{hostingv1.StepApplicantRename},
+		},
+		"blocked on the platform team: its own entry; the provisioning standard keeps running": {
+			rounds: append(append([]round{}, approvedInOrder...), round{now: 20, approved: allApproved, blocked: true, blockMsg: blockMsg}),
+			want: map[string]want{
+				hostingv1.StepProvisioning:        {state: hostingv1.StepStateWaiting, started: m(14), deadline: m(74), message: "blocked on the platform team since 2026-03-02T08:20:00Z: " + blockMsg},
+				hostingv1.StepProvisioningBlocked: {state: hostingv1.StepStateWaiting, started: m(20), message: blockMsg},
+				hostingv1.StepNotification:        notStarted(),
+			},
+			intervals: []string{hostingv1.StepProvisioningBlocked},
+		},
+		"blocked past the provisioning standard: the breach says the time was the platform team's": {
+			rounds: append(append([]round{}, approvedInOrder...),
+				round{now: 20, approved: allApproved, blocked: true, blockMsg: blockMsg},
+				round{now: 80, approved: allApproved, blocked: true, blockMsg: blockMsg}),
+			want: map[string]want{
+				hostingv1.StepProvisioning:        {state: hostingv1.StepStateWaiting, started: m(14), deadline: m(74), breached: true, message: "blocked on the platform team since 2026-03-02T08:20:00Z: " + blockMsg},
+				hostingv1.StepProvisioningBlocked: {state: hostingv1.StepStateWaiting, started: m(20), message: blockMsg},
+			},
+		},
+		"unblocked and provisioned: the entry is closed, the provisioning step tells how long was blocked": {
+			rounds: append(append([]round{}, approvedInOrder...),
+				round{now: 20, approved: allApproved, blocked: true, blockMsg: blockMsg},
+				round{now: 80, approved: allApproved, blocked: true, blockMsg: blockMsg},
+				round{now: 90, approved: allApproved},
+				round{now: 95, approved: allApproved, provisioned: m(95)}),
+			want: map[string]want{
+				hostingv1.StepProvisioning:        {state: hostingv1.StepStateDone, started: m(14), decided: m(95), deadline: m(74), took: "1h21m0s", breached: true, message: "blocked on the platform team for 1h10m0s: " + blockMsg},
+				hostingv1.StepProvisioningBlocked: {state: hostingv1.StepStateDone, started: m(20), decided: m(90), took: "1h10m0s", message: blockMsg},
+				hostingv1.StepNotification:        {state: hostingv1.StepStateWaiting, started: m(95)},
+			},
+			intervals: []string{hostingv1.StepProvisioningBlocked},
+		},
+		"provisioned while blocked: the entry ends when the site is ready": {
+			rounds: append(append([]round{}, approvedInOrder...),
+				round{now: 20, approved: allApproved, blocked: true, blockMsg: blockMsg},
+				round{now: 40, approved: allApproved, provisioned: m(35)}),
+			want: map[string]want{
+				hostingv1.StepProvisioning:        {state: hostingv1.StepStateDone, started: m(14), decided: m(35), deadline: m(74), took: "21m0s", message: "blocked on the platform team for 15m0s: " + blockMsg},
+				hostingv1.StepProvisioningBlocked: {state: hostingv1.StepStateDone, started: m(20), decided: m(35), took: "15m0s", message: blockMsg},
+			},
+		},
+		"blocked again: a second entry; the provisioning step counts both": {
+			rounds: append(append([]round{}, approvedInOrder...),
+				round{now: 20, approved: allApproved, blocked: true, blockMsg: blockMsg},
+				round{now: 30, approved: allApproved},
+				round{now: 40, approved: allApproved, blocked: true, blockMsg: otherBlockMsg}),
+			want: map[string]want{
+				hostingv1.StepProvisioning: {state: hostingv1.StepStateWaiting, started: m(14), deadline: m(74),
+					message: "blocked on the platform team since 2026-03-02T08:40:00Z: " + otherBlockMsg + " (blocked before once, 10m0s in all)"},
+				hostingv1.StepProvisioningBlocked:        {state: hostingv1.StepStateDone, started: m(20), decided: m(30), took: "10m0s", message: blockMsg},
+				hostingv1.StepProvisioningBlocked + "-2": {state: hostingv1.StepStateWaiting, started: m(40), message: otherBlockMsg},
+			},
+			intervals: []string{hostingv1.StepProvisioningBlocked, hostingv1.StepProvisioningBlocked + "-2"},
+		},
+		"blocked twice and unblocked": {
+			rounds: append(append([]round{}, approvedInOrder...),
+				round{now: 20, approved: allApproved, blocked: true, blockMsg: blockMsg},
+				round{now: 30, approved: allApproved},
+				round{now: 40, approved: allApproved, blocked: true, blockMsg: otherBlockMsg},
+				round{now: 52, approved: allApproved}),
+			want: map[string]want{
+				hostingv1.StepProvisioning: {state: hostingv1.StepStateWaiting, started: m(14), deadline: m(74),
+					message: "blocked on the platform team 2 times, 22m0s in all; the last time: " + otherBlockMsg},
+				hostingv1.StepProvisioningBlocked:        {state: hostingv1.StepStateDone, started: m(20), decided: m(30), took: "10m0s", message: blockMsg},
+				hostingv1.StepProvisioningBlocked + "-2": {state: hostingv1.StepStateDone, started: m(40), decided: m(52), took: "12m0s", message: otherBlockMsg},
+			},
+		},
+		"the message of an open block follows the conflict": {
+			rounds: append(append([]round{}, approvedInOrder...),
+				round{now: 20, approved: allApproved, blocked: true, blockMsg: blockMsg},
+				round{now: 25, approved: allApproved, blocked: true, blockMsg: otherBlockMsg}),
+			want: map[string]want{
+				hostingv1.StepProvisioning:        {state: hostingv1.StepStateWaiting, started: m(14), deadline: m(74), message: "blocked on the platform team since 2026-03-02T08:20:00Z: " + otherBlockMsg},
+				hostingv1.StepProvisioningBlocked: {state: hostingv1.StepStateWaiting, started: m(20), message: otherBlockMsg},
+			},
+			intervals: []string{hostingv1.StepProvisioningBlocked},
 		},
 	}
 	for name, tc := range tests {
@@ -528,8 +781,37 @@ func TestBuild(t *testing.T) {
 					checkStep(t, s, w)
 				}
 			}
+			if tc.intervals != nil {
+				if got := intervalNames(steps); !reflect.DeepEqual(got, tc.intervals) {
+					t.Errorf("interval entries %v, want %v", got, tc.intervals)
+				}
+			}
+			for name := range tc.want {
+				if findStep(steps, name) == nil {
+					t.Errorf("no step %s in %+v", name, steps)
+				}
+			}
 		})
 	}
+}
+
+func intervalNames(steps []hostingv1.Step) []string {
+	out := []string{}
+	for _, s := range steps {
+		if IsInterval(s.Name) {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+func findStep(steps []hostingv1.Step, name string) *hostingv1.Step {
+	for i := range steps {
+		if steps[i].Name == name {
+			return &steps[i]
+		}
+	}
+	return nil
 }
 
 func mtp(minutes int) *metav1.Time {
@@ -714,6 +996,180 @@ func TestNextDeadlineFromBuild(t *testing.T) {
 			got, ok := NextDeadline(steps, at(tc.now))
 			if ok != tc.wantOK || !got.Equal(tc.want) {
 				t.Errorf("NextDeadline() = (%v, %v), want (%v, %v)", got, ok, tc.want, tc.wantOK)
+			}
+		})
+	}
+}
+
+// TestBuildApplicantsTimeBreachesNoOfficial: however long a returned request waits for
+// the applicant, no official's step is breached by it and no deadline is pending.
+func TestBuildApplicantsTimeBreachesNoOfficial(t *testing.T) {
+	const why = "helpdesktik.kuduskab.go.id is on the platform's reserved list; choose another name"
+	ret := func(now int, approved map[hostingv1.Role]int) round {
+		return round{now: now, approved: approved, returned: true, returnMsg: why}
+	}
+	week := 7 * 24 * 60
+	tests := map[string][]round{
+		"returned at once, before any decision": {ret(0, nil), ret(week, nil)},
+		"returned while the kepala bidang waits": {{now: 1}, {now: 6, approved: map[hostingv1.Role]int{kd: 5}},
+			ret(7, map[hostingv1.Role]int{kd: 5}), ret(week, map[hostingv1.Role]int{kd: 5})},
+		"returned while the kepala seksi waits": {{now: 1}, {now: 10, approved: map[hostingv1.Role]int{kd: 5, kb: 9}},
+			ret(11, map[hostingv1.Role]int{kd: 5, kb: 9}), ret(week, map[hostingv1.Role]int{kd: 5, kb: 9})},
+		"returned after all three approved (the name went to another request)": {{now: 1},
+			{now: 20, approved: map[hostingv1.Role]int{kd: 5, kb: 9, ks: 14}},
+			ret(21, map[hostingv1.Role]int{kd: 5, kb: 9, ks: 14}), ret(week, map[hostingv1.Role]int{kd: 5, kb: 9, ks: 14})},
+		"officials deciding late while returned": {ret(0, nil), ret(60, map[hostingv1.Role]int{kd: 50}),
+			ret(week, map[hostingv1.Role]int{kd: 50, kb: week - 1})},
+	}
+	for name, rounds := range tests {
+		t.Run(name, func(t *testing.T) {
+			var steps []hostingv1.Step
+			for _, r := range rounds {
+				steps = Build(r.input(steps))
+				checkShape(t, steps)
+				if b := Breached(steps); len(b) != 0 {
+					t.Errorf("at minute %d: breached %v, want none", r.now, b)
+				}
+			}
+			if d, ok := NextDeadline(steps, at(week)); ok {
+				t.Errorf("NextDeadline() = %v, want none while the applicant holds the request", d)
+			}
+			held := Holding(steps, hostingv1.StepApplicantRename)
+			if held == nil || held.Role != "applicant" || held.Message != why || held.State != hostingv1.StepStateWaiting {
+				t.Errorf("Holding() = %+v, want the applicant's open entry with the reason", held)
+			}
+			for _, s := range steps {
+				if _, official := map[string]bool{hostingv1.StepKepalaDinas: true, hostingv1.StepKepalaBidang: true}[s.Name]; official &&
+					s.State == hostingv1.StepStateWaiting && (s.Deadline != nil || s.Message != "clock stopped: the request is back with the applicant") {
+					t.Errorf("step %s waits with deadline %v and message %q, want no deadline and the clock stopped", s.Name, s.Deadline, s.Message)
+				}
+			}
+		})
+	}
+}
+
+// TestBuildNeverRewritesRecordedTimes runs a request through returns, renames, a
+// conflict and provisioning, and checks after every reconcile that an entry's recorded
+// times stay as they were: a closed entry does not change at all, an open one keeps
+// its start, and an official's decision keeps its time.
+func TestBuildNeverRewritesRecordedTimes(t *testing.T) {
+	const why = "dinkes.kuduskab.go.id is already served by Ingress lama/web"
+	const conflict = "Namespace web-dinkes exists and was not created by this operator; it is left untouched"
+	two := map[hostingv1.Role]int{kd: 5, kb: 9}
+	all := map[hostingv1.Role]int{kd: 5, kb: 9, ks: 71}
+	rounds := []round{
+		{now: 1}, {now: 6, approved: map[hostingv1.Role]int{kd: 5}}, {now: 10, approved: two},
+		{now: 13, approved: two, returned: true, returnMsg: why}, {now: 20, approved: two, returned: true, returnMsg: why},
+		{now: 40, approved: two}, {now: 41, approved: two},
+		{now: 45, approved: two, returned: true, returnMsg: why}, {now: 70, approved: two},
+		{now: 72, approved: all}, {now: 80, approved: all, blocked: true, blockMsg: conflict},
+		{now: 90, approved: all, blocked: true, blockMsg: conflict}, {now: 100, approved: all},
+		{now: 101, approved: all, blocked: true, blockMsg: conflict}, {now: 110, approved: all, provisioned: m(110)},
+		{now: 120, approved: all, provisioned: m(115), notified: m(121)},
+	}
+	var steps []hostingv1.Step
+	for _, r := range rounds {
+		next := Build(r.input(steps))
+		checkShape(t, next)
+		for _, old := range steps {
+			cur := findStep(next, old.Name)
+			switch {
+			case cur == nil:
+				t.Errorf("minute %d: entry %s is gone", r.now, old.Name)
+			case IsInterval(old.Name) && old.DecidedAt != nil && !reflect.DeepEqual(*cur, old):
+				t.Errorf("minute %d: closed entry %s changed:\n got %+v\nwant %+v", r.now, old.Name, *cur, old)
+			case IsInterval(old.Name) && !cur.StartedAt.Equal(old.StartedAt):
+				t.Errorf("minute %d: entry %s started %v, was %v", r.now, old.Name, cur.StartedAt, old.StartedAt)
+			case old.State == hostingv1.StepStateDone && old.DecidedAt != nil && cur.State == old.State && !cur.DecidedAt.Equal(old.DecidedAt):
+				t.Errorf("minute %d: step %s decided %v, was %v", r.now, old.Name, cur.DecidedAt, old.DecidedAt)
+			}
+		}
+		steps = next
+	}
+	if got, want := intervalNames(steps), []string{hostingv1.StepApplicantRename, hostingv1.StepApplicantRename + "-2",
+		hostingv1.StepProvisioningBlocked, hostingv1.StepProvisioningBlocked + "-2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("interval entries %v, want %v", got, want)
+	}
+	checkStep(t, *findStep(steps, hostingv1.StepProvisioningBlocked+"-2"),
+		want{state: hostingv1.StepStateDone, started: m(101), decided: m(110), took: "9m0s", message: conflict})
+	checkStep(t, *findStep(steps, hostingv1.StepProvisioning),
+		want{state: hostingv1.StepStateDone, started: m(71), decided: m(110), deadline: m(131), took: "39m0s",
+			message: "blocked on the platform team 2 times, 29m0s in all; the last time: " + conflict})
+}
+
+func TestBuildKeepsPreviousIntervalEntries(t *testing.T) {
+	const why = "dinkes.kuduskab.go.id is already served by Ingress lama/web"
+	prev := Build(round{now: 1, returned: true, returnMsg: why}.input(nil))
+	snapshot := make([]hostingv1.Step, len(prev))
+	for i := range prev {
+		prev[i].DeepCopyInto(&snapshot[i])
+	}
+	next := Build(round{now: 30}.input(prev))
+	if !reflect.DeepEqual(prev, snapshot) {
+		t.Errorf("Build changed its Previous input")
+	}
+	if e := findStep(next, hostingv1.StepApplicantRename); e == nil || e.DecidedAt == nil {
+		t.Errorf("the applicant's entry is not closed: %+v", e)
+	}
+}
+
+func TestNextDeadlineAfterTheApplicantsTime(t *testing.T) {
+	const why = "dinkes.kuduskab.go.id is already served by Ingress lama/web"
+	steps := Build(round{now: 1, returned: true, returnMsg: why}.input(nil))
+	if d, ok := NextDeadline(steps, at(1)); ok {
+		t.Errorf("while returned: NextDeadline() = %v, want none", d)
+	}
+	steps = Build(round{now: 30}.input(steps))
+	// 10 minutes from creation, moved by the 29 minutes with the applicant.
+	if d, ok := NextDeadline(steps, at(30)); !ok || !d.Equal(at(39)) {
+		t.Errorf("after the rename: NextDeadline() = (%v, %v), want (%v, true)", d, ok, at(39))
+	}
+}
+
+func TestIsInterval(t *testing.T) {
+	for name, want := range map[string]bool{
+		hostingv1.StepApplicantRename:            true,
+		hostingv1.StepApplicantRename + "-2":     true,
+		hostingv1.StepApplicantRename + "-12":    true,
+		hostingv1.StepProvisioningBlocked:        true,
+		hostingv1.StepProvisioningBlocked + "-3": true,
+		hostingv1.StepApplicantRename + "-1":     false,
+		hostingv1.StepApplicantRename + "-x":     false,
+		hostingv1.StepApplicantRename + "2":      false,
+		hostingv1.StepKepalaSeksi:                false,
+		hostingv1.StepProvisioning:               false,
+		hostingv1.StepSubmission:                 false,
+	} {
+		if got := IsInterval(name); got != want {
+			t.Errorf("IsInterval(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestHolding(t *testing.T) {
+	open := hostingv1.Step{Name: hostingv1.StepApplicantRename + "-2", StartedAt: mtp(45)}
+	closed := hostingv1.Step{Name: hostingv1.StepApplicantRename, StartedAt: mtp(13), DecidedAt: mtp(40)}
+	blocked := hostingv1.Step{Name: hostingv1.StepProvisioningBlocked, StartedAt: mtp(80)}
+	ks := hostingv1.Step{Name: hostingv1.StepKepalaSeksi, StartedAt: mtp(9)}
+	tests := map[string]struct {
+		steps []hostingv1.Step
+		base  string
+		want  string
+	}{
+		"none":                         {steps: []hostingv1.Step{ks}, base: hostingv1.StepApplicantRename},
+		"only closed":                  {steps: []hostingv1.Step{ks, closed}, base: hostingv1.StepApplicantRename},
+		"the latest open":              {steps: []hostingv1.Step{ks, closed, open}, base: hostingv1.StepApplicantRename, want: open.Name},
+		"another holder's is not ours": {steps: []hostingv1.Step{ks, closed, blocked}, base: hostingv1.StepApplicantRename},
+		"the platform team's":          {steps: []hostingv1.Step{ks, closed, open, blocked}, base: hostingv1.StepProvisioningBlocked, want: blocked.Name},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := Holding(tc.steps, tc.base)
+			switch {
+			case tc.want == "" && got != nil:
+				t.Errorf("Holding() = %s, want none", got.Name)
+			case tc.want != "" && (got == nil || got.Name != tc.want):
+				t.Errorf("Holding() = %v, want %s", got, tc.want)
 			}
 		})
 	}
