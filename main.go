@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
@@ -43,6 +44,7 @@ func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(hostingv1.AddToScheme(scheme))
 	utilruntime.Must(externaldnsv1.AddToScheme(scheme))
+	utilruntime.Must(gatewayv1.Install(scheme))
 }
 
 func main() {
@@ -94,7 +96,7 @@ func main() {
 	restConfig.QPS, restConfig.Burst = float32(qps), burst
 	// A kind the API server does not serve would show only as the cache failing to sync
 	// minutes later: say at once what is missing and how to install it, and stop.
-	if err := checkKinds(restConfig); err != nil {
+	if err := checkKinds(restConfig, cfg); err != nil {
 		if preflight.IsMissing(err) {
 			log.Error(err, "cannot start: the API server lacks a kind the operator needs")
 		} else {
@@ -178,16 +180,17 @@ func setLoggers(logger logr.Logger) {
 	klog.SetLogger(logger)
 }
 
-// checkKinds checks through discovery that the API server serves SubdomainRequest and
-// DNSEndpoint.
-func checkKinds(restConfig *rest.Config) error {
+// checkKinds checks through discovery that the API server serves the kinds the
+// configuration needs (SubdomainRequest, DNSEndpoint, and per routing and TLS the
+// Gateway API's and cert-manager's).
+func checkKinds(restConfig *rest.Config, cfg config.Config) error {
 	d, err := discovery.NewDiscoveryClientForConfig(restConfig)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return preflight.Check(ctx, d, preflight.Required)
+	return preflight.Check(ctx, d, preflight.For(cfg.Routing == config.RoutingGateway, cfg.TLS()))
 }
 
 // checkPolicySettings refuses to run when the admission policies' settings disagree

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -96,7 +97,7 @@ func (r *SubdomainRequestReconciler) releaseSite(ctx context.Context, sdr *hosti
 	for _, p := range siteParts {
 		obj, key := p.newObject(), p.key(r.Config, sdr)
 		if err := r.APIReader.Get(ctx, key, obj); err != nil {
-			if apierrors.IsNotFound(err) {
+			if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
 				continue
 			}
 			return fmt.Errorf("reading %s %s: %w", p.kind, key, err)
@@ -162,7 +163,7 @@ func (r *SubdomainRequestReconciler) deleteSite(ctx context.Context, sdr *hostin
 func (r *SubdomainRequestReconciler) deleteOwned(ctx context.Context, sdr *hostingv1.SubdomainRequest, p part) (gone bool, err error) {
 	obj, key := p.newObject(), p.key(r.Config, sdr)
 	if err := r.APIReader.Get(ctx, key, obj); err != nil {
-		if apierrors.IsNotFound(err) {
+		if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
 			return true, nil
 		}
 		return false, fmt.Errorf("reading %s %s: %w", p.kind, key, err)

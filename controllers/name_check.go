@@ -71,6 +71,13 @@ func (r *SubdomainRequestReconciler) checkName(ctx context.Context, sdr *hosting
 			facts.Ingresses = append(facts.Ingresses, availability.Object{Namespace: ing.Namespace, Name: ing.Name})
 		}
 	}
+	for _, kind := range []string{"HTTPRoute", "ListenerSet"} {
+		for _, u := range r.store.ByHost(kind, fqdn) {
+			if !own(u) {
+				facts.Routes = append(facts.Routes, availability.Object{Kind: kind, Namespace: u.Namespace, Name: u.Name})
+			}
+		}
+	}
 	ownDNSEndpoint := false
 	for _, ep := range r.store.ByHost("DNSEndpoint", fqdn) {
 		if !own(ep) {
@@ -171,13 +178,14 @@ func decisionTime(sdr *hostingv1.SubdomainRequest, role hostingv1.Role, now time
 	return best
 }
 
-// servedElsewhere lists the Ingresses and DNSEndpoints outside the site's namespace
+// servedElsewhere lists the objects (Ingresses, DNSEndpoints, HTTPRoutes, ListenerSets)
+// outside the site's namespace
 // that serve or publish its host: an object that predates the grant (admission
 // refuses new ones). The site is not Ready while there are any.
 func (r *SubdomainRequestReconciler) servedElsewhere(sdr *hostingv1.SubdomainRequest) []string {
 	fqdn, ns := r.Config.FQDN(sdr.Spec.Subdomain), r.Config.NamespaceFor(sdr.Spec.Subdomain)
 	var out []string
-	for _, kind := range []string{"Ingress", "DNSEndpoint"} {
+	for _, kind := range hostKinds(r.Config) {
 		for _, u := range r.store.ByHost(kind, fqdn) {
 			if u.Namespace != ns {
 				out = append(out, fmt.Sprintf("%s %s/%s", kind, u.Namespace, u.Name))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -56,6 +57,19 @@ type provisioned struct {
 	ready map[string]bool
 	// conflict names the first part somebody else made, and the condition it affects.
 	conflict, conflictAffects string
+	// notServing has, for each readiness condition that applies (RouteAccepted,
+	// CertificateReady, SiteAvailable), what is missing: "" when the part serves.
+	notServing map[string]string
+}
+
+// serving reports whether every readiness condition that applies holds.
+func (p provisioned) serving() bool {
+	for _, why := range p.notServing {
+		if why != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // provisionSite creates or repairs every other part of the site and checks the grant.
@@ -64,9 +78,11 @@ type provisioned struct {
 // than for the sum of them.
 func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hostingv1.SubdomainRequest) (provisioned, error) {
 	var wanted []client.Object
-	for _, p := range siteParts[1:] {
+	var wantedParts []part
+	for _, p := range partsFor(r.Config)[1:] {
 		if obj := p.build(r.Config, sdr); obj != nil {
 			wanted = append(wanted, obj)
+			wantedParts = append(wantedParts, p)
 		}
 	}
 	outcomes := make([]apply.Outcome, len(wanted))
@@ -87,8 +103,16 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 	if err := errors.Join(errs...); err != nil {
 		return provisioned{}, err
 	}
-	res := provisioned{ready: map[string]bool{hostingv1.ConditionNamespaceReady: true, hostingv1.ConditionIngressReady: true}}
+	res := provisioned{ready: map[string]bool{hostingv1.ConditionNamespaceReady: true, hostingv1.ConditionIngressReady: true},
+		notServing: map[string]string{}}
 	for i, desired := range wanted {
+		if p := wantedParts[i]; p.ready != nil {
+			why, err := r.notServing(ctx, p, desired, outcomes[i])
+			if err != nil {
+				return provisioned{}, err
+			}
+			res.notServing[p.serves] = why
+		}
 		// A starter-site object the applicant took over (Released) is theirs now, as
 		// designed; only an object somebody else made, or another request's, blocks.
 		if outcomes[i] != apply.Conflict && outcomes[i] != apply.Taken {
@@ -102,6 +126,28 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 		}
 	}
 	return res, nil
+}
+
+// notServing reads whether a part serves, from the status its own controller wrote: the
+// store's answer for the operator's object, a read of the applicant's object when they
+// took the starter site over.
+func (r *SubdomainRequestReconciler) notServing(ctx context.Context, p part, desired client.Object, out apply.Outcome) (string, error) {
+	switch out {
+	case apply.Conflict, apply.Taken:
+		return fmt.Sprintf("%s %s is not this site's", p.kind, desired.GetName()), nil
+	case apply.Released:
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(p.gvr.GroupVersion().WithKind(p.kind))
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), u); err != nil {
+			return "", fmt.Errorf("reading the applicant's %s %s: %w", p.kind, desired.GetName(), err)
+		}
+		return p.ready(u), nil
+	}
+	e, found, _ := r.store.Get(p.kind, desired.GetNamespace(), desired.GetName())
+	if !found {
+		return fmt.Sprintf("%s %s was just created; its controller has not reported on it yet", p.kind, desired.GetName()), nil
+	}
+	return e.NotReady, nil
 }
 
 // ensureFinalizer makes the operator's cleanup part of the request's deletion. It is

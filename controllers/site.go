@@ -18,10 +18,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 	"sigs.k8s.io/external-dns/endpoint"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/grants"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/readiness"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/sitestore"
 )
 
@@ -33,6 +35,8 @@ import (
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=edit
 // +kubebuilder:rbac:groups=externaldns.k8s.io,resources=dnsendpoints,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes;listenersets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;update;patch;delete
 
 // siteParts is what a site is made of: one entry per kind, in creation order.
 // Creating, watching, repairing, releasing (Retain) and deleting (Delete) are all
@@ -52,11 +56,19 @@ var siteParts = []part{
 	{kind: "ConfigMap", name: StarterConfigMap, gvr: gvr("", "v1", "configmaps"), newObject: func() client.Object { return &corev1.ConfigMap{} },
 		build: starterConfigMap, affects: hostingv1.ConditionNamespaceReady},
 	{kind: "Deployment", name: SiteName, gvr: gvr("apps", "v1", "deployments"), newObject: func() client.Object { return &appsv1.Deployment{} },
-		build: starterDeployment, affects: hostingv1.ConditionNamespaceReady},
+		build: starterDeployment, affects: hostingv1.ConditionNamespaceReady, ready: readiness.Deployment, serves: hostingv1.ConditionSiteAvailable},
 	{kind: "Service", name: SiteName, gvr: gvr("", "v1", "services"), newObject: func() client.Object { return &corev1.Service{} },
 		build: desiredService, affects: hostingv1.ConditionNamespaceReady},
+	{kind: "Certificate", name: CertificateName, gvr: certificateGVR, newObject: newCertificate, used: config.Config.TLS,
+		build: desiredCertificate, affects: hostingv1.ConditionCertificateReady, ready: readiness.Certificate, serves: hostingv1.ConditionCertificateReady},
 	{kind: "Ingress", name: SiteName, gvr: gvr("networking.k8s.io", "v1", "ingresses"), newObject: func() client.Object { return &networkingv1.Ingress{} },
-		build: desiredIngress, affects: hostingv1.ConditionIngressReady, hosts: sitestore.IngressHosts, deleteStep: 2},
+		build: desiredIngress, affects: hostingv1.ConditionIngressReady, hosts: sitestore.IngressHosts, deleteStep: 2,
+		ready: readiness.Ingress, serves: hostingv1.ConditionRouteAccepted, routing: config.RoutingIngress},
+	{kind: "ListenerSet", name: SiteName, gvr: gvr(gatewayv1.GroupName, "v1", "listenersets"), newObject: func() client.Object { return &gatewayv1.ListenerSet{} },
+		used: usesGateway, build: desiredListenerSet, affects: hostingv1.ConditionIngressReady, hosts: sitestore.ListenerSetHosts, deleteStep: 2},
+	{kind: "HTTPRoute", name: SiteName, gvr: gvr(gatewayv1.GroupName, "v1", "httproutes"), newObject: func() client.Object { return &gatewayv1.HTTPRoute{} },
+		used: usesGateway, build: desiredHTTPRoute, affects: hostingv1.ConditionIngressReady, hosts: sitestore.HTTPRouteHosts, deleteStep: 2,
+		ready: readiness.HTTPRoute, serves: hostingv1.ConditionRouteAccepted, routing: config.RoutingGateway},
 	{kind: "DNSEndpoint", name: SiteName, gvr: gvr("externaldns.k8s.io", "v1alpha1", "dnsendpoints"), newObject: func() client.Object { return &externaldnsv1.DNSEndpoint{} },
 		build: desiredDNSEndpoint, affects: hostingv1.ConditionDNSReady, hosts: sitestore.DNSEndpointNames, deleteStep: 1},
 }
@@ -80,6 +92,32 @@ type part struct {
 	// deleteStep orders the deletion with deletionPolicy Delete: 1 first (the DNS
 	// record), then 2 (the route), then the Namespace with everything else in it.
 	deleteStep int
+	// used says whether the platform's configuration has this kind at all (nil:
+	// always); a kind it does not use may not even be installed (the Gateway API,
+	// cert-manager), so it is neither followed nor made. Releasing and deleting look
+	// at every kind (a site made under another configuration keeps its parts) and
+	// skip those the API server does not serve.
+	used func(config.Config) bool
+	// ready reads from the object's status whether it serves ("" when it does, else
+	// what is missing); serves is the condition that reports it.
+	ready  func(*unstructured.Unstructured) string
+	serves string
+	// routing: the part is the site's route in this routing mode; its readiness
+	// decides RouteAccepted.
+	routing string
+}
+
+func usesGateway(cfg config.Config) bool { return cfg.Routing == config.RoutingGateway }
+
+// partsFor are the parts the configuration uses.
+func partsFor(cfg config.Config) []part {
+	var out []part
+	for _, p := range siteParts {
+		if p.used == nil || p.used(cfg) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func gvr(group, version, resource string) schema.GroupVersionResource {
@@ -103,18 +141,34 @@ func DesiredObjects(cfg config.Config, sdr *hostingv1.SubdomainRequest) []client
 
 // followedKinds are the kinds the site store follows: with provisioning off, only those
 // that serve names (for the name check).
-func followedKinds(provisioning bool) []sitestore.Kind {
+func followedKinds(cfg config.Config, provisioning bool) []sitestore.Kind {
 	var out []sitestore.Kind
-	for _, p := range siteParts {
-		if provisioning || p.hosts != nil {
+	for _, p := range partsFor(cfg) {
+		switch {
+		case provisioning:
+			out = append(out, sitestore.Kind{Name: p.kind, GVR: p.gvr, Hosts: p.hosts, Ready: p.ready})
+		case p.hosts != nil:
 			out = append(out, sitestore.Kind{Name: p.kind, GVR: p.gvr, Hosts: p.hosts})
 		}
 	}
 	return out
 }
 
+// hostKinds are the followed kinds that serve or publish names.
+func hostKinds(cfg config.Config) []string {
+	var out []string
+	for _, p := range partsFor(cfg) {
+		if p.hosts != nil {
+			out = append(out, p.kind)
+		}
+	}
+	return out
+}
+
 // deletionOrder are the parts deleted one by one with deletionPolicy Delete, in
-// order, before the Namespace takes the rest with it.
+// order, before the Namespace takes the rest with it: every kind of the table, not
+// only those the configuration uses now, since a site made under another routing
+// keeps its route (a kind the API server does not serve is skipped).
 func deletionOrder() []part {
 	var out []part
 	for _, p := range siteParts[1:] {
@@ -146,7 +200,8 @@ func partOf(kind string) part {
 
 // Names of the objects provisioned in a site's Namespace.
 const (
-	SiteName          = "web" // Deployment, Service, Ingress and DNSEndpoint
+	SiteName          = "web"     // Deployment, Service, Ingress or HTTPRoute and ListenerSet, DNSEndpoint
+	CertificateName   = "web-tls" // the Certificate and its Secret
 	QuotaName         = "plan"
 	LimitRangeName    = "defaults"
 	NetworkPolicyName = "allow-ingress-and-namespace"
@@ -227,7 +282,7 @@ func desiredNetworkPolicy(cfg config.Config, sdr *hostingv1.SubdomainRequest) cl
 			PodSelector: metav1.LabelSelector{},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{
-				{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": cfg.IngressNamespace}}},
+				{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": cfg.TrafficNamespace()}}},
 				{PodSelector: &metav1.LabelSelector{}},
 			}}},
 		}}
@@ -315,6 +370,9 @@ func desiredService(cfg config.Config, sdr *hostingv1.SubdomainRequest) client.O
 }
 
 func desiredIngress(cfg config.Config, sdr *hostingv1.SubdomainRequest) client.Object {
+	if cfg.Routing != config.RoutingIngress {
+		return nil
+	}
 	ns := cfg.NamespaceFor(sdr.Spec.Subdomain)
 	fqdn := cfg.FQDN(sdr.Spec.Subdomain)
 	ing := &networkingv1.Ingress{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"}, ObjectMeta: objectMeta(sdr, ns, SiteName)}
@@ -327,11 +385,101 @@ func desiredIngress(cfg config.Config, sdr *hostingv1.SubdomainRequest) client.O
 	if cfg.IngressClassName != "" {
 		ing.Spec.IngressClassName = ptr.To(cfg.IngressClassName)
 	}
-	if cfg.ClusterIssuer != "" {
-		ing.Annotations = map[string]string{hostingv1.CertManagerIssuerAnnotation: cfg.ClusterIssuer}
-		ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{fqdn}, SecretName: SiteName + "-tls"}}
+	if cfg.TLS() {
+		// The Certificate is the operator's own part (not cert-manager's ingress-shim),
+		// so that its readiness is read from a name the operator knows.
+		ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{fqdn}, SecretName: CertificateName}}
 	}
 	return ing
+}
+
+// certificateGVR is cert-manager's Certificate, read and written as unstructured (see
+// internal/readiness for why).
+var certificateGVR = gvr("cert-manager.io", "v1", "certificates")
+
+func newCertificate() client.Object {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(certificateGVR.GroupVersion().WithKind("Certificate"))
+	return u
+}
+
+// desiredCertificate is the site's certificate from the configured ClusterIssuer,
+// stored in Secret web-tls, which the Ingress or the site's ListenerSet serves.
+func desiredCertificate(cfg config.Config, sdr *hostingv1.SubdomainRequest) client.Object {
+	if !cfg.TLS() {
+		return nil
+	}
+	ns := cfg.NamespaceFor(sdr.Spec.Subdomain)
+	u := newCertificate().(*unstructured.Unstructured)
+	m := objectMeta(sdr, ns, CertificateName)
+	u.SetName(m.Name)
+	u.SetNamespace(m.Namespace)
+	u.SetLabels(m.Labels)
+	u.SetOwnerReferences(m.OwnerReferences)
+	u.Object["spec"] = map[string]any{
+		"secretName": CertificateName,
+		"dnsNames":   []any{cfg.FQDN(sdr.Spec.Subdomain)},
+		"issuerRef":  map[string]any{"group": "cert-manager.io", "kind": "ClusterIssuer", "name": cfg.ClusterIssuer},
+	}
+	return u
+}
+
+// desiredListenerSet is the site's own HTTPS listener on the shared Gateway (routing:
+// gateway, with TLS): its host and its certificate, so that each site has its own
+// certificate without anyone editing the shared Gateway. The Gateway must admit
+// ListenerSets from the site namespaces (spec.allowedListeners; see the README).
+func desiredListenerSet(cfg config.Config, sdr *hostingv1.SubdomainRequest) client.Object {
+	if cfg.Routing != config.RoutingGateway || !cfg.TLS() {
+		return nil
+	}
+	ns := cfg.NamespaceFor(sdr.Spec.Subdomain)
+	return &gatewayv1.ListenerSet{TypeMeta: typeMeta(gatewayv1.GroupVersion.String(), "ListenerSet"), ObjectMeta: objectMeta(sdr, ns, SiteName),
+		Spec: gatewayv1.ListenerSetSpec{
+			ParentRef: gatewayv1.ParentGatewayReference{
+				Group: ptr.To(gatewayv1.Group(gatewayv1.GroupName)), Kind: ptr.To(gatewayv1.Kind("Gateway")),
+				Namespace: ptr.To(gatewayv1.Namespace(cfg.Gateway.Namespace)), Name: gatewayv1.ObjectName(cfg.Gateway.Name)},
+			Listeners: []gatewayv1.ListenerEntry{{
+				Name: HTTPSListener, Hostname: ptr.To(gatewayv1.Hostname(cfg.FQDN(sdr.Spec.Subdomain))),
+				Port: 443, Protocol: gatewayv1.HTTPSProtocolType,
+				TLS: &gatewayv1.ListenerTLSConfig{Mode: ptr.To(gatewayv1.TLSModeTerminate),
+					CertificateRefs: []gatewayv1.SecretObjectReference{{Group: ptr.To(gatewayv1.Group("")), Kind: ptr.To(gatewayv1.Kind("Secret")), Name: CertificateName}}},
+				AllowedRoutes: &gatewayv1.AllowedRoutes{Namespaces: &gatewayv1.RouteNamespaces{From: ptr.To(gatewayv1.NamespacesFromSame)}},
+			}},
+		}}
+}
+
+// HTTPSListener is the listener of the site's ListenerSet.
+const HTTPSListener = "https"
+
+// desiredHTTPRoute sends the site's host to Service web (routing: gateway), through the
+// shared Gateway (its configured section, e.g. an HTTP listener) and, with TLS, the
+// site's own HTTPS listener.
+func desiredHTTPRoute(cfg config.Config, sdr *hostingv1.SubdomainRequest) client.Object {
+	if cfg.Routing != config.RoutingGateway {
+		return nil
+	}
+	ns := cfg.NamespaceFor(sdr.Spec.Subdomain)
+	shared := gatewayv1.ParentReference{Group: ptr.To(gatewayv1.Group(gatewayv1.GroupName)), Kind: ptr.To(gatewayv1.Kind("Gateway")),
+		Namespace: ptr.To(gatewayv1.Namespace(cfg.Gateway.Namespace)), Name: gatewayv1.ObjectName(cfg.Gateway.Name)}
+	if cfg.Gateway.SectionName != "" {
+		shared.SectionName = ptr.To(gatewayv1.SectionName(cfg.Gateway.SectionName))
+	}
+	parents := []gatewayv1.ParentReference{shared}
+	if cfg.TLS() {
+		parents = append(parents, gatewayv1.ParentReference{Group: ptr.To(gatewayv1.Group(gatewayv1.GroupName)), Kind: ptr.To(gatewayv1.Kind("ListenerSet")),
+			Name: SiteName, SectionName: ptr.To(gatewayv1.SectionName(HTTPSListener))})
+	}
+	return &gatewayv1.HTTPRoute{TypeMeta: typeMeta(gatewayv1.GroupVersion.String(), "HTTPRoute"), ObjectMeta: objectMeta(sdr, ns, SiteName),
+		Spec: gatewayv1.HTTPRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: parents},
+			Hostnames:       []gatewayv1.Hostname{gatewayv1.Hostname(cfg.FQDN(sdr.Spec.Subdomain))},
+			Rules: []gatewayv1.HTTPRouteRule{{
+				Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To("/")}}},
+				BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
+					Group: ptr.To(gatewayv1.Group("")), Kind: ptr.To(gatewayv1.Kind("Service")),
+					Name: SiteName, Port: ptr.To(gatewayv1.PortNumber(80))}}}},
+			}},
+		}}
 }
 
 func desiredDNSEndpoint(cfg config.Config, sdr *hostingv1.SubdomainRequest) client.Object {
@@ -348,8 +496,9 @@ func desiredDNSEndpoint(cfg config.Config, sdr *hostingv1.SubdomainRequest) clie
 		Spec:       externaldnsv1.DNSEndpointSpec{Endpoints: []*endpoint.Endpoint{ep}}}
 }
 
-func siteURL(cfg config.Config, sdr *hostingv1.SubdomainRequest) string {
-	if cfg.ClusterIssuer != "" {
+// siteURL is https only when the site's certificate is really issued.
+func siteURL(cfg config.Config, sdr *hostingv1.SubdomainRequest, certificateReady bool) string {
+	if cfg.TLS() && certificateReady {
 		return "https://" + cfg.FQDN(sdr.Spec.Subdomain)
 	}
 	return "http://" + cfg.FQDN(sdr.Spec.Subdomain)

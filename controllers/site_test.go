@@ -43,44 +43,70 @@ func TestEveryPartHasItsRBAC(t *testing.T) {
 	}
 }
 
-// The table's derived views agree with it: what is built, followed and deleted.
+// The table's derived views agree with it, in each routing mode with and without TLS:
+// what is built, followed and deleted.
 func TestSiteTable(t *testing.T) {
-	cfg := config.Default()
 	sdr := &hostingv1.SubdomainRequest{}
 	sdr.Name, sdr.Spec.Subdomain, sdr.Spec.Applicant.Group = "dinkes", "dinkes", "opd:dinkes"
-	objs := DesiredObjects(cfg, sdr)
-	if len(objs) != len(siteParts) || objs[0].GetName() != "web-dinkes" {
-		t.Fatalf("DesiredObjects made %d objects, the first %q", len(objs), objs[0].GetName())
+	common := []string{"Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy", "RoleBinding", "ConfigMap", "Deployment", "Service"}
+	tests := map[string]struct {
+		routing, issuer       string
+		built, deleted, hosts []string
+	}{
+		"gateway with TLS": {config.RoutingGateway, "letsencrypt",
+			append(slices.Clone(common), "Certificate", "ListenerSet", "HTTPRoute", "DNSEndpoint"),
+			[]string{"DNSEndpoint", "Ingress", "ListenerSet", "HTTPRoute", "Namespace"}, []string{"Ingress", "ListenerSet", "HTTPRoute", "DNSEndpoint"}},
+		"gateway without TLS": {config.RoutingGateway, "",
+			append(slices.Clone(common), "HTTPRoute", "DNSEndpoint"),
+			[]string{"DNSEndpoint", "Ingress", "ListenerSet", "HTTPRoute", "Namespace"}, []string{"Ingress", "ListenerSet", "HTTPRoute", "DNSEndpoint"}},
+		"ingress with TLS": {config.RoutingIngress, "letsencrypt",
+			append(slices.Clone(common), "Certificate", "Ingress", "DNSEndpoint"),
+			[]string{"DNSEndpoint", "Ingress", "ListenerSet", "HTTPRoute", "Namespace"}, []string{"Ingress", "DNSEndpoint"}},
+		"ingress without TLS": {config.RoutingIngress, "",
+			append(slices.Clone(common), "Ingress", "DNSEndpoint"),
+			[]string{"DNSEndpoint", "Ingress", "ListenerSet", "HTTPRoute", "Namespace"}, []string{"Ingress", "DNSEndpoint"}},
 	}
-	for i, obj := range objs {
-		p := siteParts[i]
-		if p.key(cfg, sdr).Name != obj.GetName() || p.key(cfg, sdr).Namespace != obj.GetNamespace() {
-			t.Errorf("%s: key %v, built %s/%s", p.kind, p.key(cfg, sdr), obj.GetNamespace(), obj.GetName())
-		}
-		if apply.KindOf(obj) != p.kind || apply.KindOf(p.newObject()) != p.kind {
-			t.Errorf("%s: built a %s, reads into a %s", p.kind, apply.KindOf(obj), apply.KindOf(p.newObject()))
-		}
-	}
-	off := false
-	sdr.Spec.Hosting.StarterSite = &off
-	if got := len(DesiredObjects(cfg, sdr)); got != len(siteParts)-2 {
-		t.Errorf("without the starter site %d objects, want %d", got, len(siteParts)-2)
-	}
-	var order []string
-	for _, p := range deletionOrder() {
-		order = append(order, p.kind)
-	}
-	if !slices.Equal(order, []string{"DNSEndpoint", "Ingress", "Namespace"}) {
-		t.Errorf("deletion order %v", order)
-	}
-	var followed []string
-	for _, k := range followedKinds(false) {
-		followed = append(followed, k.Name)
-	}
-	if !slices.Equal(followed, []string{"Ingress", "DNSEndpoint"}) {
-		t.Errorf("followed without provisioning: %v", followed)
-	}
-	if got := len(followedKinds(true)); got != len(siteParts) {
-		t.Errorf("followed with provisioning: %d kinds", got)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Routing, cfg.ClusterIssuer, cfg.IngressNamespace = tc.routing, tc.issuer, "ingress-system"
+			var built []string
+			for _, obj := range DesiredObjects(cfg, sdr) {
+				p := partOf(apply.KindOf(obj))
+				built = append(built, p.kind)
+				if p.key(cfg, sdr).Name != obj.GetName() || p.key(cfg, sdr).Namespace != obj.GetNamespace() {
+					t.Errorf("%s: key %v, built %s/%s", p.kind, p.key(cfg, sdr), obj.GetNamespace(), obj.GetName())
+				}
+				if apply.KindOf(p.newObject()) != p.kind {
+					t.Errorf("%s: reads into a %s", p.kind, apply.KindOf(p.newObject()))
+				}
+			}
+			if !slices.Equal(built, tc.built) {
+				t.Errorf("built %v, want %v", built, tc.built)
+			}
+			var order []string
+			for _, p := range deletionOrder() {
+				order = append(order, p.kind)
+			}
+			if !slices.Equal(order, tc.deleted) {
+				t.Errorf("deletion order %v, want %v", order, tc.deleted)
+			}
+			var followed []string
+			for _, k := range followedKinds(cfg, false) {
+				followed = append(followed, k.Name)
+			}
+			if !slices.Equal(followed, tc.hosts) {
+				t.Errorf("followed without provisioning: %v, want %v", followed, tc.hosts)
+			}
+			if got, want := len(followedKinds(cfg, true)), len(partsFor(cfg)); got != want {
+				t.Errorf("followed with provisioning: %d kinds, want %d", got, want)
+			}
+			off := false
+			starterless := sdr.DeepCopy()
+			starterless.Spec.Hosting.StarterSite = &off
+			if got := len(DesiredObjects(cfg, starterless)); got != len(tc.built)-2 {
+				t.Errorf("without the starter site %d objects, want %d", got, len(tc.built)-2)
+			}
+		})
 	}
 }

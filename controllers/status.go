@@ -12,6 +12,7 @@ import (
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/timeline"
 )
 
@@ -28,11 +29,13 @@ func setCondition(sdr *hostingv1.SubdomainRequest, typ string, status bool, reas
 func (r *SubdomainRequestReconciler) setConditions(sdr *hostingv1.SubdomainRequest, st *state, ph hostingv1.Phase) {
 	setNameAvailableCondition(sdr, st)
 	setApprovedCondition(sdr, st.chain)
-	setSLACondition(sdr)
 	if r.Provisioning {
 		r.setProvisioningConditions(sdr, st)
 	}
-	setReadyCondition(sdr, ph)
+	// After the site's conditions: a breach of the provisioning standard names what
+	// they say is missing.
+	setSLACondition(sdr)
+	setReadyCondition(sdr, ph, st)
 }
 
 func setNameAvailableCondition(sdr *hostingv1.SubdomainRequest, st *state) {
@@ -51,6 +54,17 @@ func setApprovedCondition(sdr *hostingv1.SubdomainRequest, chain approval.Chain)
 			fmt.Sprintf("rejected by %s (%s): %s", rej.User, approval.RoleTitle(rej.Role), rej.Reason))
 		return
 	}
+	// Who the request waits for is phase.Decide's answer (status.waitingFor): while the
+	// applicant must choose another name, no official is waited for.
+	if sdr.Status.WaitingFor == hostingv1.WaitingForApplicant {
+		msg := "returned to the applicant to choose another name"
+		if held := timeline.Holding(sdr.Status.Steps, hostingv1.StepApplicantRename); held != nil && held.Message != "" {
+			msg += ": " + held.Message
+		}
+		setCondition(sdr, hostingv1.ConditionApproved, false, hostingv1.ReasonReturnedToApplicant,
+			msg+"; the officials' clocks are stopped until the applicant changes spec.subdomain")
+		return
+	}
 	if next, pending := chain.NextRole(); pending {
 		setCondition(sdr, hostingv1.ConditionApproved, false, hostingv1.ReasonAwaitingApproval,
 			fmt.Sprintf("waiting for the %s (%s)", approval.RoleTitle(next), next))
@@ -63,25 +77,53 @@ func setApprovedCondition(sdr *hostingv1.SubdomainRequest, chain approval.Chain)
 	setCondition(sdr, hostingv1.ConditionApproved, true, hostingv1.ReasonApproved, "approved by "+strings.Join(by, ", "))
 }
 
+// setSLACondition tells whether a step overran its time standard. The time a request
+// spends with the applicant is charged to no official (the timeline stops their
+// clocks). A breach of the provisioning standard says whose time it was: blocked on the
+// platform team (the Provisioning step's message in the timeline), or else what the
+// site still misses.
 func setSLACondition(sdr *hostingv1.SubdomainRequest) {
+	var stopped string
+	if sdr.Status.WaitingFor == hostingv1.WaitingForApplicant {
+		stopped = "; the officials' clocks are stopped while the request is back with the applicant"
+	}
 	breached := timeline.Breached(sdr.Status.Steps)
 	if len(breached) == 0 {
-		setCondition(sdr, hostingv1.ConditionSLABreached, false, hostingv1.ReasonWithinTimeStandard, "every step is within its time standard")
+		setCondition(sdr, hostingv1.ConditionSLABreached, false, hostingv1.ReasonWithinTimeStandard, "every step is within its time standard"+stopped)
 		return
 	}
 	var parts []string
+	var provisioning string
 	for _, name := range breached {
 		st := findStep(sdr.Status.Steps, name)
 		parts = append(parts, fmt.Sprintf("%s (standard %s)", name, st.TimeStandard.Duration))
+		switch {
+		case name != hostingv1.StepProvisioning:
+		case st.Message != "":
+			provisioning = "; " + st.Message
+		case st.State == hostingv1.StepStateWaiting && meta.FindStatusCondition(sdr.Status.Conditions, hostingv1.ConditionNamespaceReady) != nil:
+			provisioning = "; not serving yet: " + missingParts(sdr)
+		}
 	}
 	setCondition(sdr, hostingv1.ConditionSLABreached, true, hostingv1.ReasonTimeStandardExceeded,
-		"over the time standard: "+strings.Join(parts, ", "))
+		"over the time standard: "+strings.Join(parts, ", ")+provisioning+stopped)
 }
 
-func setReadyCondition(sdr *hostingv1.SubdomainRequest, ph hostingv1.Phase) {
+func setReadyCondition(sdr *hostingv1.SubdomainRequest, ph hostingv1.Phase, st *state) {
+	switch {
+	case ph == hostingv1.PhaseReady && st.prov.ready:
+		setCondition(sdr, hostingv1.ConditionReady, true, hostingv1.ReasonProvisioned, "the site serves and its name resolves: "+sdr.Status.URL)
+	case st.prov.started && (ph == hostingv1.PhaseReady || ph == hostingv1.PhaseProvisioning):
+		msg := "not serving yet: "
+		if ph == hostingv1.PhaseReady {
+			msg = "the site was Ready, but does not serve now: "
+		}
+		setCondition(sdr, hostingv1.ConditionReady, false, hostingv1.ReasonNotServing, msg+missingParts(sdr))
+		return
+	}
 	switch ph {
 	case hostingv1.PhaseReady:
-		setCondition(sdr, hostingv1.ConditionReady, true, hostingv1.ReasonProvisioned, "the site is provisioned and its name resolves: "+sdr.Status.URL)
+		setCondition(sdr, hostingv1.ConditionReady, true, hostingv1.ReasonProvisioned, "the site serves and its name resolves: "+sdr.Status.URL)
 	case hostingv1.PhaseApproved:
 		setCondition(sdr, hostingv1.ConditionReady, false, hostingv1.ReasonAwaitingProvisioning, "approved; waiting for provisioning")
 	default:
@@ -138,6 +180,11 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 	}
 	if c := newConflict(before, after); c != nil {
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonProvisioningConflict, "Provision", "%s", eventNote(c.Message))
+	}
+	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionReady); c != nil && c.Reason == hostingv1.ReasonNotServing &&
+		after.Status.Phase == hostingv1.PhaseReady && meta.IsStatusConditionTrue(before.Status.Conditions, hostingv1.ConditionReady) {
+		// It served, and the applicant was told so: now it does not.
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonNotServing, "VerifySite", "%s", eventNote(c.Message))
 	}
 	if c := meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionDNSReady); dnsOverdue(c) &&
 		!dnsOverdue(meta.FindStatusCondition(before.Status.Conditions, hostingv1.ConditionDNSReady)) {
@@ -219,8 +266,64 @@ func eventNote(s string) string {
 	return strings.ToValidUTF8(s[:maxEventNote-3], "") + "..."
 }
 
-// setProvisioningConditions reports step 5: NamespaceReady, IngressReady, DNSReady and
-// HostExclusive.
+// siteConditions are the conditions that together make Ready, in the order a site is
+// made.
+var siteConditions = []string{
+	hostingv1.ConditionNamespaceReady, hostingv1.ConditionIngressReady, hostingv1.ConditionHostExclusive,
+	hostingv1.ConditionSiteAvailable, hostingv1.ConditionRouteAccepted, hostingv1.ConditionCertificateReady, hostingv1.ConditionDNSReady,
+}
+
+// missingParts names the site conditions that do not hold, each with its message: what
+// the Ready condition and a breach of the provisioning standard tell.
+func missingParts(sdr *hostingv1.SubdomainRequest) string {
+	var out []string
+	for _, typ := range siteConditions {
+		if c := meta.FindStatusCondition(sdr.Status.Conditions, typ); c != nil && c.Status != metav1.ConditionTrue {
+			out = append(out, typ+" ("+c.Message+")")
+		}
+	}
+	if len(out) == 0 {
+		return "the site is being provisioned"
+	}
+	return strings.Join(out, "; ")
+}
+
+// setServingConditions reports whether the site serves: RouteAccepted, CertificateReady
+// (with TLS) and SiteAvailable (with the starter site), each read from the status its
+// own controller wrote. A condition that does not apply is removed.
+func (r *SubdomainRequestReconciler) setServingConditions(sdr *hostingv1.SubdomainRequest, site provisioned) {
+	if site.notServing == nil {
+		return // provisioning did not get as far as the site's parts
+	}
+	ns := sdr.Status.Namespace
+	route := "HTTPRoute " + ns + "/" + SiteName + " is accepted by Gateway " + r.Config.Gateway.Namespace + "/" + r.Config.Gateway.Name
+	if r.Config.TLS() && r.Config.Routing == config.RoutingGateway {
+		route += " and ListenerSet " + ns + "/" + SiteName
+	}
+	if r.Config.Routing == config.RoutingIngress {
+		route = "Ingress " + ns + "/" + SiteName + " has an address from the ingress controller"
+	}
+	for _, c := range []struct{ typ, ok, not, served string }{
+		{hostingv1.ConditionRouteAccepted, hostingv1.ReasonRouteAccepted, hostingv1.ReasonRouteNotAccepted, route},
+		{hostingv1.ConditionCertificateReady, hostingv1.ReasonCertificateIssued, hostingv1.ReasonCertificateNotReady,
+			"Certificate " + ns + "/" + CertificateName + " is issued by ClusterIssuer " + r.Config.ClusterIssuer},
+		{hostingv1.ConditionSiteAvailable, hostingv1.ReasonSiteAvailable, hostingv1.ReasonSiteUnavailable,
+			"Deployment " + ns + "/" + SiteName + " is available"},
+	} {
+		why, applies := site.notServing[c.typ]
+		switch {
+		case !applies:
+			meta.RemoveStatusCondition(&sdr.Status.Conditions, c.typ)
+		case why == "":
+			setCondition(sdr, c.typ, true, c.ok, c.served)
+		default:
+			setCondition(sdr, c.typ, false, c.not, why)
+		}
+	}
+}
+
+// setProvisioningConditions reports step 5: NamespaceReady, IngressReady, DNSReady,
+// HostExclusive, and whether the site serves.
 func (r *SubdomainRequestReconciler) setProvisioningConditions(sdr *hostingv1.SubdomainRequest, st *state) {
 	p := st.prov
 	if !p.started {
@@ -242,10 +345,11 @@ func (r *SubdomainRequestReconciler) setProvisioningConditions(sdr *hostingv1.Su
 	case p.site.conflictAffects == hostingv1.ConditionIngressReady:
 		setCondition(sdr, hostingv1.ConditionIngressReady, false, hostingv1.ReasonConflict, p.site.conflict)
 	case p.site.ready[hostingv1.ConditionIngressReady] && p.namespaceConflict == "":
-		setCondition(sdr, hostingv1.ConditionIngressReady, true, hostingv1.ReasonProvisioned, "Ingress "+sdr.Status.Namespace+"/"+SiteName+" serves "+sdr.Status.URL)
+		setCondition(sdr, hostingv1.ConditionIngressReady, true, hostingv1.ReasonProvisioned, r.routeKind()+" "+sdr.Status.Namespace+"/"+SiteName+" routes "+fqdn+" to Service "+SiteName)
 	default:
-		setCondition(sdr, hostingv1.ConditionIngressReady, false, hostingv1.ReasonProvisioning, "the Ingress is not provisioned yet")
+		setCondition(sdr, hostingv1.ConditionIngressReady, false, hostingv1.ReasonProvisioning, "the "+r.routeKind()+" is not provisioned yet")
 	}
+	r.setServingConditions(sdr, p.site)
 	switch {
 	case p.site.conflictAffects == hostingv1.ConditionDNSReady:
 		setCondition(sdr, hostingv1.ConditionDNSReady, false, hostingv1.ReasonConflict, p.site.conflict)
@@ -263,4 +367,12 @@ func (r *SubdomainRequestReconciler) setProvisioningConditions(sdr *hostingv1.Su
 		setCondition(sdr, hostingv1.ConditionHostExclusive, true, hostingv1.ReasonHostExclusive,
 			fmt.Sprintf("only namespace %s serves and publishes %s", sdr.Status.Namespace, fqdn))
 	}
+}
+
+// routeKind is the kind of the site's route in the configured routing mode.
+func (r *SubdomainRequestReconciler) routeKind() string {
+	if r.Config.Routing == config.RoutingIngress {
+		return "Ingress"
+	}
+	return "HTTPRoute"
 }

@@ -176,7 +176,12 @@ type provisionState struct {
 	// elsewhere are the objects outside the site namespace that serve or publish the
 	// host (they predate the grant): reported, never silently shared.
 	elsewhere []string
-	ready     bool
+	// ready: the site serves (every readiness condition that applies holds) and its
+	// name resolves, now.
+	ready bool
+	// wasReady: the site was Ready before (step 5 is on record as done); the phase
+	// stays Ready, while the conditions keep telling whether it serves now.
+	wasReady bool
 }
 
 // conflict is what blocks provisioning that only the platform team can resolve.
@@ -191,6 +196,9 @@ func (p provisionState) conflict() string {
 // name resolves.
 func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, sdr *hostingv1.SubdomainRequest, st *state) (ctrl.Result, error) {
 	st.prov.started = true
+	if s := findStep(sdr.Status.Steps, hostingv1.StepProvisioning); s != nil && s.DecidedAt != nil && st.claimed {
+		st.prov.wasReady = true
+	}
 	c, err := r.claimName(ctx, sdr)
 	switch {
 	case err != nil:
@@ -211,7 +219,7 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 		return ctrl.Result{}, err
 	}
 	sdr.Status.Namespace = r.Config.NamespaceFor(sdr.Spec.Subdomain)
-	sdr.Status.URL = siteURL(r.Config, sdr)
+	sdr.Status.URL = siteURL(r.Config, sdr, st.prov.site.notServing[hostingv1.ConditionCertificateReady] == "")
 	if st.prov.site.conflictAffects == hostingv1.ConditionDNSReady {
 		return ctrl.Result{RequeueAfter: time.Minute}, nil
 	}
@@ -220,12 +228,21 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 	st.prov.elsewhere = r.servedElsewhere(sdr)
 	site := st.prov.site
 	st.prov.ready = site.ready[hostingv1.ConditionNamespaceReady] && site.ready[hostingv1.ConditionIngressReady] &&
-		st.prov.dns.ready && site.conflict == "" && len(st.prov.elsewhere) == 0
+		st.prov.dns.ready && site.conflict == "" && len(st.prov.elsewhere) == 0 && site.serving()
 	if site.conflict != "" {
 		return ctrl.Result{RequeueAfter: time.Minute}, nil
 	}
+	if !site.serving() {
+		// Status changes of the operator's parts come back as work through the site
+		// store; an applicant's own Deployment is not followed, so look again.
+		wait = minPositive(wait, notServingRecheck)
+	}
 	return ctrl.Result{RequeueAfter: wait}, nil
 }
+
+// notServingRecheck is how often a provisioned site that does not serve yet is looked
+// at again besides the changes the site store reports.
+const notServingRecheck = 30 * time.Second
 
 // writeStatus computes phase, timeline and conditions and patches them when they
 // changed; observedGeneration advances only when the reconcile succeeded.
@@ -235,7 +252,7 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 		NameAvailable:       st.name.Available,
 		Claimed:             st.claimed,
 		ProvisioningEnabled: r.Provisioning,
-		Ready:               st.prov.ready,
+		Ready:               st.prov.ready || st.prov.wasReady,
 	})
 	if st.prov.conflict() != "" {
 		waitingFor = hostingv1.WaitingForPlatformTeam
@@ -245,7 +262,7 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	s.RequestedBy = sdr.Annotations[hostingv1.RequestedByAnnotation]
 
 	var provisionedAt *time.Time
-	if st.prov.ready {
+	if st.prov.ready || st.prov.wasReady {
 		t := st.now
 		if old := findStep(before.Status.Steps, hostingv1.StepProvisioning); old != nil && old.DecidedAt != nil {
 			t = old.DecidedAt.Time
@@ -257,17 +274,22 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 		notifiedAt = &s.NotifiedAt.Time
 	}
 	s.Steps = timeline.Build(timeline.Input{
-		Created:       sdr.CreationTimestamp.Time,
-		Requester:     s.RequestedBy,
-		Previous:      before.Status.Steps,
-		Chain:         st.chain,
-		DecisionTime:  func(role hostingv1.Role) time.Time { return decisionTime(sdr, role, st.now) },
-		Returned:      st.returned(),
-		ReturnMessage: st.name.Message,
-		ProvisionedAt: provisionedAt,
-		NotifiedAt:    notifiedAt,
-		Now:           st.now,
-		Standard:      r.Config.StandardFor,
+		Created:      sdr.CreationTimestamp.Time,
+		Requester:    s.RequestedBy,
+		Previous:     before.Status.Steps,
+		Chain:        st.chain,
+		DecisionTime: func(role hostingv1.Role) time.Time { return decisionTime(sdr, role, st.now) },
+		// Whose clock runs: the applicant's (st.returned() is phase.Decide's rule for
+		// waitingFor "applicant"; the timeline, like Decide, lets a rejection win) or the
+		// platform team's (waitingFor as set above).
+		Returned:       st.returned(),
+		ReturnMessage:  st.name.Message,
+		Blocked:        waitingFor == hostingv1.WaitingForPlatformTeam,
+		BlockedMessage: st.prov.conflict(),
+		ProvisionedAt:  provisionedAt,
+		NotifiedAt:     notifiedAt,
+		Now:            st.now,
+		Standard:       r.Config.StandardFor,
 	})
 	r.setConditions(sdr, st, ph)
 	if ok {
@@ -365,7 +387,7 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 			},
 		})
 	}
-	r.store = sitestore.New(mgr.GetConfig(), followedKinds(r.Provisioning), r.requestsForHosts)
+	r.store = sitestore.New(mgr.GetConfig(), followedKinds(r.Config, r.Provisioning), r.requestsForHosts)
 	r.applier = &apply.Applier{Client: r.Client, Reader: r.APIReader, Store: r.store, FieldManager: FieldManager}
 	b = b.WatchesRawSource(r.store)
 	return b.Complete(r)

@@ -161,10 +161,12 @@ const (
 
 // Condition and Event reasons.
 const (
-	ReasonNameAvailable        = "NameAvailable"
-	ReasonNameReserved         = "NameReserved"
-	ReasonNameRequested        = "NameRequestedElsewhere"
-	ReasonNameServedByIngress  = "NameServedByIngress"
+	ReasonNameAvailable       = "NameAvailable"
+	ReasonNameReserved        = "NameReserved"
+	ReasonNameRequested       = "NameRequestedElsewhere"
+	ReasonNameServedByIngress = "NameServedByIngress"
+	// ReasonNameServedByRoute: an HTTPRoute or ListenerSet elsewhere serves the name.
+	ReasonNameServedByRoute    = "NameServedByRoute"
 	ReasonNameInDNSEndpoint    = "NameInDNSEndpoint"
 	ReasonNameInDNSZone        = "NameInDNSZone"
 	ReasonNameClaimed          = "NameClaimedByOtherRequest"
@@ -237,6 +239,19 @@ const (
 	StepKepalaSeksi  = "KepalaSeksi"
 	StepProvisioning = "Provisioning"
 	StepNotification = "Notification"
+	// StepApplicantRename is not a row of the SOP but the time a returned request was
+	// back with the applicant (role "applicant"): from the name check that found the
+	// name taken to the rename, with the check's message as why. One entry per return:
+	// ApplicantRename, then ApplicantRename-2, -3, ... The SOP sets no time standard for
+	// it and it is never breached; the officials' clocks are stopped meanwhile.
+	StepApplicantRename = "ApplicantRename"
+	// StepProvisioningBlocked is not a row of the SOP but the time provisioning waited
+	// for the platform team (role "platform team") because an object of the site's name
+	// exists that the operator did not make, named in its message. One entry per
+	// blocked interval: ProvisioningBlocked, then ProvisioningBlocked-2, -3, ... It has
+	// no time standard of its own; the Provisioning step's keeps running and says how
+	// long of it was blocked.
+	StepProvisioningBlocked = "ProvisioningBlocked"
 )
 
 // StepState is the state of one step of the timeline.

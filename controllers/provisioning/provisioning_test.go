@@ -7,12 +7,12 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/controllers"
@@ -67,14 +67,14 @@ var _ = Describe("Provisioning, as the operator's confined identity", func() {
 		s := file("drift", hostingv1.DeletionPolicyRetain)
 		Eventually(phaseOf(s.Name)).Should(Equal(hostingv1.PhaseReady))
 		ns := "web-" + s.Name
-		Expect(admin.Delete(ctx, &networkingv1.Ingress{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)})).To(Succeed())
+		Expect(admin.Delete(ctx, &gatewayv1.HTTPRoute{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)})).To(Succeed())
 		Eventually(func() error {
-			ing := &networkingv1.Ingress{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)}
-			if err := exists(ing); err != nil {
+			route := &gatewayv1.HTTPRoute{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)}
+			if err := exists(route); err != nil {
 				return err
 			}
-			if !ing.DeletionTimestamp.IsZero() {
-				return apierrors.NewNotFound(networkingv1.Resource("ingresses"), "being deleted")
+			if !route.DeletionTimestamp.IsZero() {
+				return apierrors.NewNotFound(gatewayv1.Resource("httproutes"), "being deleted")
 			}
 			return nil
 		}).Should(Succeed())
@@ -127,11 +127,12 @@ var _ = Describe("Provisioning, as the operator's confined identity", func() {
 		Expect(grantOf(sdr)).To(Equal("web-" + s.Name + " " + s.Name))
 	})
 
-	It("with Delete, deletes the DNS record, then the Ingress, then the Namespace, and releases the host", func() {
+	It("with Delete, deletes the DNS record, then the route, then the Namespace, and releases the host", func() {
 		s, sdr := readyThenDeleted("hapus", hostingv1.DeletionPolicyDelete)
 		ns := "web-" + s.Name
 		Expect(apierrors.IsNotFound(exists(&externaldnsv1.DNSEndpoint{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)}))).To(BeTrue())
-		Expect(apierrors.IsNotFound(exists(&networkingv1.Ingress{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)}))).To(BeTrue())
+		Expect(apierrors.IsNotFound(exists(&gatewayv1.HTTPRoute{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)}))).To(BeTrue())
+		Expect(apierrors.IsNotFound(exists(&gatewayv1.ListenerSet{ObjectMeta: metav1ObjectMeta(ns, controllers.SiteName)}))).To(BeTrue())
 		namespace := &corev1.Namespace{ObjectMeta: metav1ObjectMeta("", ns)}
 		// envtest runs no namespace controller: the Namespace stays Terminating.
 		err := exists(namespace)

@@ -2,7 +2,10 @@
 // server (envtest) with config/policies installed, as the operator's own confined
 // identity, without DNS verification or notifications: step 5 of the SOP, drift,
 // release and deletion give feedback in seconds rather than through the end-to-end
-// suite.
+// suite. The platform routes through the Gateway API with TLS (the default routing,
+// plus a ClusterIssuer). envtest runs no kubelet, Deployment controller, Gateway
+// controller or cert-manager: a stand-in (internal/harness.StandIn) writes the status
+// they would, so that sites become Ready; the readiness specs hold it back.
 package provisioning
 
 import (
@@ -23,6 +26,7 @@ import (
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
 
@@ -33,8 +37,13 @@ var (
 	admin  client.Client
 	cfg    config.Config
 	users  = map[string]client.Client{}
-	seq    atomic.Int64
+	// standIn writes the status of the controllers envtest does not run.
+	standIn *harness.StandIn
+	seq     atomic.Int64
 )
+
+// provisioningStandard is the provisioning step's time standard in this suite.
+const provisioningStandard = 8 * time.Second
 
 func TestProvisioning(t *testing.T) {
 	RegisterFailHandler(Fail)
@@ -52,6 +61,9 @@ var _ = BeforeSuite(func() {
 	admin = env.Client
 	Expect(env.ApplyFile(ctx, testenv.RepoRoot()+"/config/officials/example-bindings.yaml")).To(Succeed())
 	Expect(env.ApplyFile(ctx, testenv.RepoRoot()+"/config/rbac/role.yaml")).To(Succeed())
+	// The shared Gateway of the sample, which the API server validates against the
+	// Gateway API's CRD.
+	Expect(env.ApplyFile(ctx, testenv.RepoRoot()+"/config/samples/gateway.yaml")).To(Succeed())
 	Expect(env.BindGroup(ctx, "manager-role", "system:serviceaccounts:subdomain-operator-system")).To(Succeed())
 	people := testenv.People(testenv.OperatorUser)
 	for _, name := range []string{"pemohon-dinkes", "budi", "agus", "dewi"} {
@@ -60,6 +72,9 @@ var _ = BeforeSuite(func() {
 	}
 
 	cfg = config.Default()
+	cfg.ClusterIssuer = "kudus-ca"
+	// Short, so that a site held back from serving breaches it within a spec.
+	cfg.TimeStandards.Provisioning = metav1.Duration{Duration: provisioningStandard}
 	// The operator as itself: its service account, confined by the admission policies.
 	_, operatorConfig, err := env.User(testenv.OperatorUser, people[testenv.OperatorUser]...)
 	Expect(err).NotTo(HaveOccurred())
@@ -77,6 +92,8 @@ var _ = BeforeSuite(func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
+	standIn = &harness.StandIn{Client: admin, NamespacePrefix: cfg.NamespacePrefix, Address: "203.0.113.10"}
+	go standIn.Run(ctx, 200*time.Millisecond)
 })
 
 var _ = AfterSuite(func() {

@@ -83,7 +83,7 @@ func (a *Applier) Ensure(ctx context.Context, owner Owner, desired client.Object
 				msg = "put back a deleted object"
 			}
 			logf.FromContext(ctx).Info(msg, "kind", kind, "object", objectName(desired))
-			a.verified.set(key, created.GetResourceVersion(), want)
+			a.verified.set(key, sitestore.VersionOf(created), want)
 			return Created, created, nil
 		}
 		if !apierrors.IsAlreadyExists(err) {
@@ -95,7 +95,7 @@ func (a *Applier) Ensure(ctx context.Context, owner Owner, desired client.Object
 	} else {
 		switch {
 		case entry.Request == owner.Request:
-			if a.verified.ok(key, entry.ResourceVersion, want) {
+			if a.verified.ok(key, entry.Version(), want) {
 				return Unchanged, nil, nil
 			}
 		case entry.Request != "":
@@ -114,7 +114,7 @@ func (a *Applier) Ensure(ctx context.Context, owner Owner, desired client.Object
 		return out, existing, nil
 	}
 	if Subset(desired, existing) {
-		a.verified.set(key, existing.GetResourceVersion(), want)
+		a.verified.set(key, sitestore.VersionOf(existing), want)
 		return Unchanged, existing, nil
 	}
 	applied, err := a.apply(ctx, desired)
@@ -122,7 +122,7 @@ func (a *Applier) Ensure(ctx context.Context, owner Owner, desired client.Object
 		return Unchanged, nil, err
 	}
 	logf.FromContext(ctx).Info("repaired drift", "kind", kind, "object", objectName(desired), "drifted", Drifted(desired, existing))
-	a.verified.set(key, applied.GetResourceVersion(), want)
+	a.verified.set(key, sitestore.VersionOf(applied), want)
 	return Updated, applied, nil
 }
 
@@ -141,8 +141,8 @@ const maxDrifted = 8
 // spec.rules[0].host or metadata.labels["app.kubernetes.io/managed-by"] (at most
 // eight, in a stable order): what Subset found missing.
 func Drifted(desired, existing client.Object) []string {
-	d, err1 := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
-	e, err2 := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+	d, err1 := toMap(desired)
+	e, err2 := toMap(existing)
 	if err1 != nil || err2 != nil {
 		return nil
 	}
@@ -242,11 +242,21 @@ func KindOf(obj client.Object) string {
 	return reflect.TypeOf(obj).Elem().Name()
 }
 
+// toMap is the object as a map the caller may change: the converter hands back an
+// unstructured object's own map, which trimming for a comparison would otherwise cut
+// down in place (a Certificate, built as unstructured, lost its name that way).
+func toMap(obj client.Object) (map[string]any, error) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return runtime.DeepCopyJSON(u.Object), nil
+	}
+	return runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+}
+
 // Subset reports whether every field set in desired has the same value in existing:
 // server-side defaults in existing do not count as drift.
 func Subset(desired, existing client.Object) bool {
-	d, err1 := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
-	e, err2 := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+	d, err1 := toMap(desired)
+	e, err2 := toMap(existing)
 	if err1 != nil || err2 != nil {
 		return false
 	}
@@ -295,9 +305,11 @@ func contains(have, want any) bool {
 	}
 }
 
-// verified maps a provisioned object to the resourceVersion (and the desired state)
-// at which it was last known to hold what it should, as 64-bit hashes: about 40 bytes
-// per object.
+// verified maps a provisioned object to the version (sitestore.Entry.Version: for
+// kinds with a generation, generation and metadata digest, so that status writes by
+// the object's own controller cost no read; else the resourceVersion) and the desired
+// state at which it was last known to hold what it should, as 64-bit hashes: about 40
+// bytes per object.
 type verified struct {
 	mu sync.Mutex
 	m  map[uint64]uint64

@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -83,5 +84,22 @@ func TestOwnership(t *testing.T) {
 				t.Fatalf("Foreign = %v", got)
 			}
 		})
+	}
+}
+
+// Comparing leaves an unstructured desired object whole (the converter shares its map).
+func TestSubsetLeavesUnstructuredDesiredWhole(t *testing.T) {
+	desired := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+		"metadata": map[string]any{"name": "web-tls", "namespace": "web-dinkes", "labels": map[string]any{"a": "b"}},
+		"spec":     map[string]any{"secretName": "web-tls"},
+	}}
+	existing := desired.DeepCopy()
+	existing.Object["status"] = map[string]any{"conditions": []any{}}
+	if !Subset(desired, existing) || len(Drifted(desired, existing)) != 0 {
+		t.Fatal("an object with more than desired is not a subset")
+	}
+	if desired.GetName() != "web-tls" || desired.GetNamespace() != "web-dinkes" || desired.GetKind() != "Certificate" {
+		t.Fatalf("the comparison changed desired: %v", desired.Object)
 	}
 }

@@ -24,15 +24,21 @@ type Request struct {
 
 // Object is a Kubernetes object that uses the name.
 type Object struct {
+	// Kind is named in messages when a list mixes kinds (Routes); empty otherwise.
+	Kind      string
 	Namespace string
 	Name      string
 }
 
 func (o Object) String() string {
-	if o.Namespace == "" {
-		return o.Name
+	s := o.Name
+	if o.Namespace != "" {
+		s = o.Namespace + "/" + o.Name
 	}
-	return o.Namespace + "/" + o.Name
+	if o.Kind != "" {
+		s = o.Kind + " " + s
+	}
+	return s
 }
 
 // Facts are what the operator found out about a name.
@@ -44,6 +50,9 @@ type Facts struct {
 	Others       []Request // other requests for the same label
 	Ingresses    []Object  // Ingresses not provisioned for this request serving FQDN
 	DNSEndpoints []Object  // DNSEndpoints not provisioned for this request naming FQDN
+	// Routes are Gateway API objects (HTTPRoutes, ListenerSets) not provisioned for
+	// this request serving FQDN.
+	Routes []Object
 	// ZoneRecords are records the authoritative DNS server already holds for FQDN that
 	// are not this request's (empty when no server is configured).
 	ZoneRecords []string
@@ -87,6 +96,11 @@ func Decide(f Facts) Result {
 				fmt.Sprintf("%s was requested earlier by request %s (%s)", f.FQDN, o.Name, o.Unit),
 				fmt.Sprintf("%s sudah lebih dahulu dimohon melalui permohonan %s (%s)", f.FQDN, o.Name, o.Unit))
 		}
+	}
+	if len(f.Routes) > 0 {
+		return taken(hostingv1.ReasonNameServedByRoute,
+			fmt.Sprintf("%s is already served by %s", f.FQDN, list(f.Routes)),
+			fmt.Sprintf("%s sudah dilayani oleh %s", f.FQDN, list(f.Routes)))
 	}
 	if len(f.Ingresses) > 0 {
 		return taken(hostingv1.ReasonNameServedByIngress,

@@ -26,10 +26,16 @@ type Config struct {
 	BaseDomain string `json:"baseDomain"`
 	// NamespacePrefix is put before the subdomain to name its Namespace.
 	NamespacePrefix string `json:"namespacePrefix"`
-	// IngressClassName is the ingress class of the provisioned Ingresses.
+	// Routing is how traffic reaches a site: RoutingGateway (the default: an HTTPRoute
+	// attached to the shared Gateway) or RoutingIngress (an Ingress).
+	Routing string `json:"routing"`
+	// Gateway is the shared Gateway the sites attach to (routing: gateway).
+	Gateway Gateway `json:"gateway"`
+	// IngressClassName is the ingress class of the provisioned Ingresses (routing:
+	// ingress); empty leaves it to the cluster's default IngressClass.
 	IngressClassName string `json:"ingressClassName"`
-	// IngressNamespace is where the ingress controller runs; the site's NetworkPolicy
-	// admits traffic from it.
+	// IngressNamespace is where the ingress controller's pods run (routing: ingress);
+	// the site's NetworkPolicy admits traffic from it.
 	IngressNamespace string `json:"ingressNamespace"`
 	// IngressTarget is what the DNS record of each site points at.
 	IngressTarget IngressTarget `json:"ingressTarget"`
@@ -63,6 +69,27 @@ type Config struct {
 	// (the apex, www, legacy sites); the ingress-hosts admission policy reads it. No
 	// namespace may serve a host granted to a site.
 	LegacyNamespaces []string `json:"legacyNamespaces,omitempty"`
+}
+
+// Routing modes.
+const (
+	RoutingGateway = "gateway"
+	RoutingIngress = "ingress"
+)
+
+// Gateway is the shared Gateway API Gateway of the sites.
+type Gateway struct {
+	// Namespace and Name of the Gateway.
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	// SectionName is the listener of the Gateway the sites' HTTPRoutes attach to
+	// (e.g. its HTTP listener); empty attaches to every listener that admits them.
+	SectionName string `json:"sectionName,omitempty"`
+	// ProxyNamespace is where the Gateway's proxy pods run, which the site's
+	// NetworkPolicy admits; empty means the Gateway's namespace (true of Istio and of
+	// implementations that deploy the proxy beside the Gateway; Envoy Gateway runs
+	// it in its own namespace, envoy-gateway-system by default).
+	ProxyNamespace string `json:"proxyNamespace,omitempty"`
 }
 
 // ObjectRef names a namespaced object.
@@ -149,12 +176,14 @@ const DefaultGroupPattern = `^opd:[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 // Default returns the configuration for Kabupaten Kudus.
 func Default() Config {
 	return Config{
-		BaseDomain:       "kuduskab.go.id",
-		NamespacePrefix:  "web-",
-		IngressClassName: "nginx",
-		IngressNamespace: "ingress-nginx",
-		IngressTarget:    IngressTarget{IPs: []string{"203.0.113.10"}},
-		RecordTTL:        300,
+		BaseDomain:      "kuduskab.go.id",
+		NamespacePrefix: "web-",
+		// The Gateway API, the designated successor of Ingress; no controller is
+		// named, since every conformant implementation serves an HTTPRoute.
+		Routing:       RoutingGateway,
+		Gateway:       Gateway{Namespace: "gateway-system", Name: "sites"},
+		IngressTarget: IngressTarget{IPs: []string{"203.0.113.10"}},
+		RecordTTL:     300,
 		ReservedNames: []string{"www", "mail", "smtp", "imap", "pop", "webmail", "ns", "ns1", "ns2", "ns3",
 			"helpdesktik", "kominfo", "diskominfo", "api", "admin", "ftp", "vpn", "cpanel", "autodiscover", "localhost"},
 		Plans: map[hostingv1.Plan]Plan{
@@ -233,6 +262,18 @@ func (c *Config) Validate() error {
 	}
 	if len(c.IngressTarget.IPs) > 0 && c.IngressTarget.CNAME != "" {
 		return fmt.Errorf("ingressTarget takes ips or cname, not both")
+	}
+	switch c.Routing {
+	case RoutingGateway:
+		if c.Gateway.Namespace == "" || c.Gateway.Name == "" {
+			return fmt.Errorf("routing: gateway needs gateway.namespace and gateway.name, the shared Gateway the sites attach to")
+		}
+	case RoutingIngress:
+		if c.IngressNamespace == "" {
+			return fmt.Errorf("routing: ingress needs ingressNamespace, where the ingress controller's pods run (the site's NetworkPolicy admits traffic from it)")
+		}
+	default:
+		return fmt.Errorf("routing %q must be gateway (an HTTPRoute on the shared Gateway) or ingress (an Ingress)", c.Routing)
 	}
 	for _, p := range []hostingv1.Plan{hostingv1.PlanSmall, hostingv1.PlanMedium, hostingv1.PlanLarge} {
 		if _, ok := c.Plans[p]; !ok {
@@ -339,4 +380,19 @@ func (c Config) StandardFor(step string) time.Duration {
 		return c.TimeStandards.Provisioning.Duration
 	}
 	return 0
+}
+
+// TLS reports whether sites get a certificate (a clusterIssuer is configured).
+func (c Config) TLS() bool { return c.ClusterIssuer != "" }
+
+// TrafficNamespace is the namespace whose pods bring the sites their traffic: the
+// Gateway's proxies or the ingress controller.
+func (c Config) TrafficNamespace() string {
+	if c.Routing == RoutingIngress {
+		return c.IngressNamespace
+	}
+	if c.Gateway.ProxyNamespace != "" {
+		return c.Gateway.ProxyNamespace
+	}
+	return c.Gateway.Namespace
 }

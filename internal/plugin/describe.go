@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"io"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -101,6 +102,9 @@ func printDescription(out io.Writer, l language, sdr *hostingv1.SubdomainRequest
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	if err := printSiteConditions(out, l, st.Conditions); err != nil {
+		return err
+	}
 	for _, s := range st.Steps {
 		if s.Message == "" {
 			continue
@@ -182,4 +186,29 @@ func yesNo(l language, b bool) string {
 		return l.t("yes")
 	}
 	return l.t("no")
+}
+
+// siteConditions are the conditions that together make a site Ready, in the order it
+// is made.
+var siteConditions = []string{
+	hostingv1.ConditionNamespaceReady, hostingv1.ConditionIngressReady, hostingv1.ConditionHostExclusive,
+	hostingv1.ConditionSiteAvailable, hostingv1.ConditionRouteAccepted, hostingv1.ConditionCertificateReady,
+	hostingv1.ConditionDNSReady, hostingv1.ConditionReady,
+}
+
+// printSiteConditions prints the site's conditions once provisioning started (the
+// operator's messages are in English).
+func printSiteConditions(out io.Writer, l language, conds []metav1.Condition) error {
+	if meta.FindStatusCondition(conds, hostingv1.ConditionNamespaceReady) == nil {
+		return nil
+	}
+	fprintf(out, "\n%s\n", l.t("desc.site"))
+	w := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
+	fprintf(w, "%s\n", l.t("desc.siteHeader"))
+	for _, typ := range siteConditions {
+		if c := meta.FindStatusCondition(conds, typ); c != nil {
+			fprintf(w, "%s\t%s\t%s\n", c.Type, c.Status, c.Message)
+		}
+	}
+	return w.Flush()
 }

@@ -133,8 +133,11 @@ var catalogue = map[string]message{
 	"desc.returned": {"Returned to the applicant: %s\nThe applicant may choose another spec.subdomain; the %s then checks the new name.",
 		"Dikembalikan kepada pemohon: %s\nPemohon dapat memilih spec.subdomain yang lain; %s kemudian memeriksa nama yang baru."},
 	"desc.soFar": {"%s so far", "%s sejauh ini"},
-	"yes":        {"yes", "ya"},
-	"no":         {"no", "tidak"},
+	"desc.site": {"The site (it is Ready, and the applicant told, only when all of these hold):",
+		"Situs (baru Ready, dan pemohon baru diberi tahu, jika semua ini terpenuhi):"},
+	"desc.siteHeader": {"CONDITION\tSTATUS\tMESSAGE", "KONDISI\tSTATUS\tPESAN"},
+	"yes":             {"yes", "ya"},
+	"no":              {"no", "tidak"},
 
 	// approve and reject
 	"decide.alreadyRejected": {"%s was already rejected by %s as %s: %s", "%s sudah ditolak oleh %s sebagai %s: %s"},

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -38,6 +39,38 @@ var Required = []Kind{
 		Install: "install this product's CRD: make install, or kubectl apply -k config/crd"},
 	{GroupVersion: "externaldns.k8s.io/v1alpha1", Kind: "DNSEndpoint",
 		Install: "install external-dns's CRD (" + ExternalDNSVersion + ", config/crd/standard): kubectl apply -f " + DNSEndpointCRDURL},
+}
+
+// GatewayAPIVersion and CertManagerVersion are the releases whose CRDs the operator is
+// built and tested against.
+const (
+	GatewayAPIVersion  = "v1.6.3"
+	CertManagerVersion = "v1.21.2"
+)
+
+var (
+	httpRoute = Kind{GroupVersion: "gateway.networking.k8s.io/v1", Kind: "HTTPRoute",
+		Install: "routing: gateway needs the Gateway API's standard CRDs (" + GatewayAPIVersion + "): kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/" + GatewayAPIVersion + "/standard-install.yaml, or set routing: ingress"}
+	listenerSet = Kind{GroupVersion: "gateway.networking.k8s.io/v1", Kind: "ListenerSet",
+		Install: "routing: gateway with TLS needs ListenerSet, in the Gateway API's standard channel since v1.5 (" + GatewayAPIVersion + " is tested): kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/" + GatewayAPIVersion + "/standard-install.yaml"}
+	certificate = Kind{GroupVersion: "cert-manager.io/v1", Kind: "Certificate",
+		Install: "a clusterIssuer is configured, so TLS needs cert-manager (" + CertManagerVersion + " is tested): install it, or leave clusterIssuer empty to turn TLS off"}
+)
+
+// For are the kinds a configuration needs: Required, plus HTTPRoute (routing:
+// gateway), ListenerSet (gateway with TLS) and Certificate (TLS).
+func For(gateway, tls bool) []Kind {
+	kinds := slices.Clone(Required)
+	if gateway {
+		kinds = append(kinds, httpRoute)
+		if tls {
+			kinds = append(kinds, listenerSet)
+		}
+	}
+	if tls {
+		kinds = append(kinds, certificate)
+	}
+	return kinds
 }
 
 // MissingError lists the kinds the API server does not serve.

@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -58,5 +59,36 @@ func TestCheck(t *testing.T) {
 	})
 	if err := Check(ctx, broken, Required); err == nil || IsMissing(err) || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("discovery failing: want its error, got %v", err)
+	}
+}
+
+// The kinds follow the configuration: the Gateway API's only with routing gateway
+// (ListenerSet only with TLS too), cert-manager's only with TLS.
+func TestForTheConfiguration(t *testing.T) {
+	names := func(kinds []Kind) []string {
+		var out []string
+		for _, k := range kinds {
+			out = append(out, k.Kind)
+		}
+		return out
+	}
+	tests := map[string]struct {
+		gateway, tls bool
+		want         []string
+	}{
+		"ingress without TLS": {false, false, []string{"SubdomainRequest", "DNSEndpoint"}},
+		"ingress with TLS":    {false, true, []string{"SubdomainRequest", "DNSEndpoint", "Certificate"}},
+		"gateway without TLS": {true, false, []string{"SubdomainRequest", "DNSEndpoint", "HTTPRoute"}},
+		"gateway with TLS":    {true, true, []string{"SubdomainRequest", "DNSEndpoint", "HTTPRoute", "ListenerSet", "Certificate"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := names(For(tc.gateway, tc.tls)); !slices.Equal(got, tc.want) {
+				t.Errorf("For(%v, %v) = %v, want %v", tc.gateway, tc.tls, got, tc.want)
+			}
+		})
+	}
+	if len(Required) != 2 {
+		t.Errorf("For changed Required: %d kinds", len(Required))
 	}
 }

@@ -1,7 +1,9 @@
-// Package sitestore follows the objects sites are made of, and every Ingress and
-// DNSEndpoint in the cluster, without keeping the objects: for each only what the
-// operator needs (resourceVersion, generation, request label, a digest of labels,
-// annotations and owners, and the hosts it serves), fed by one reflector per kind. It
+// Package sitestore follows the objects sites are made of, and every object of the
+// kinds that serve or publish hosts (Ingress, DNSEndpoint, and with the Gateway API
+// HTTPRoute and ListenerSet) in the cluster, without keeping the objects: for each only
+// what the operator needs (resourceVersion, generation, request label, a digest of
+// labels, annotations and owners, the hosts it serves, and whether it serves per its
+// status), fed by one reflector per kind. It
 // is a controller-runtime source: changes become work for the requests concerned.
 package sitestore
 
@@ -10,6 +12,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,6 +54,10 @@ type Kind struct {
 	// object of it decides whether a name is free; other kinds are listed as metadata,
 	// and only the objects labelled with a request.
 	Hosts func(*unstructured.Unstructured) []string
+	// Ready, when set, reads from the object's status whether it serves ("" when it
+	// does, else what is missing); the store keeps the answer and a change of it is
+	// work for the object's request. Such kinds are listed whole, not as metadata.
+	Ready func(*unstructured.Unstructured) string
 }
 
 // IngressHosts are the hosts of an Ingress's rules.
@@ -61,6 +68,21 @@ func IngressHosts(u *unstructured.Unstructured) []string {
 // DNSEndpointNames are the names a DNSEndpoint publishes.
 func DNSEndpointNames(u *unstructured.Unstructured) []string {
 	return stringsIn(u, "dnsName", "spec", "endpoints")
+}
+
+// HTTPRouteHosts are the hostnames of an HTTPRoute.
+func HTTPRouteHosts(u *unstructured.Unstructured) []string {
+	names, _, _ := unstructured.NestedStringSlice(u.Object, "spec", "hostnames")
+	out := make([]string, 0, len(names))
+	for _, h := range names {
+		out = append(out, NormalizeHost(h))
+	}
+	return out
+}
+
+// ListenerSetHosts are the hostnames of a ListenerSet's listeners.
+func ListenerSetHosts(u *unstructured.Unstructured) []string {
+	return stringsIn(u, "hostname", "spec", "listeners")
 }
 
 // stringsIn collects field of each item of the list at path, as normalized hosts.
@@ -88,6 +110,31 @@ type Entry struct {
 	// Request is the object's hosting.kuduskab.go.id/request label.
 	Request string
 	Hosts   []string
+	// NotReady is the kind's Ready function's answer: "" when the object serves (or
+	// the kind has none).
+	NotReady string
+}
+
+// Version identifies what the operator sets of the object: for a kind with a
+// generation, the generation and the digest of labels, annotations and owners, so that
+// a status written by the object's own controller (a Deployment rolling out, a
+// Certificate issued) does not make it look changed; for other kinds the
+// resourceVersion.
+func (e Entry) Version() string {
+	if e.Generation == 0 {
+		return e.ResourceVersion
+	}
+	return "g" + strconv.FormatInt(e.Generation, 10) + "/" + strconv.FormatUint(e.digest, 16)
+}
+
+// VersionOf is Entry.Version of an object the caller holds (one it just created, read
+// or applied).
+func VersionOf(obj any) string {
+	_, e, err := entryOf(obj, Kind{})
+	if err != nil {
+		return ""
+	}
+	return e.Version()
 }
 
 // drifted reports whether the change from old to cur may have touched what the
@@ -122,7 +169,7 @@ func (s *kindStore) Transformer() toolscache.TransformFunc {
 		if err != nil {
 			return nil, err
 		}
-		_, e, err := entryOf(obj, s.kind.Hosts)
+		_, e, err := entryOf(obj, s.kind)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +177,7 @@ func (s *kindStore) Transformer() toolscache.TransformFunc {
 	}
 }
 
-func entryOf(obj any, hosts func(*unstructured.Unstructured) []string) (string, *Entry, error) {
+func entryOf(obj any, kind Kind) (string, *Entry, error) {
 	if c, ok := obj.(*compactObject); ok {
 		return childKey(c.Namespace, c.Name), c.entry, nil
 	}
@@ -161,8 +208,13 @@ func entryOf(obj any, hosts func(*unstructured.Unstructured) []string) (string, 
 		write("d")
 	}
 	e.digest = h.Sum64()
-	if u, ok := obj.(*unstructured.Unstructured); ok && hosts != nil {
-		e.Hosts = hosts(u)
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		if kind.Hosts != nil {
+			e.Hosts = kind.Hosts(u)
+		}
+		if kind.Ready != nil {
+			e.NotReady = kind.Ready(u)
+		}
 	}
 	return childKey(m.GetNamespace(), m.GetName()), e, nil
 }
@@ -200,7 +252,7 @@ func (s *kindStore) Update(obj any) error { return s.put(obj) }
 func (s *kindStore) Resync() error        { return nil }
 
 func (s *kindStore) put(obj any) error {
-	key, cur, err := entryOf(obj, s.kind.Hosts)
+	key, cur, err := entryOf(obj, s.kind)
 	if err != nil {
 		return err
 	}
@@ -236,7 +288,7 @@ func (s *kindStore) Delete(obj any) error {
 func (s *kindStore) Replace(list []any, _ string) error {
 	items := make(map[string]*Entry, len(list))
 	for _, obj := range list {
-		key, e, err := entryOf(obj, s.kind.Hosts)
+		key, e, err := entryOf(obj, s.kind)
 		if err != nil {
 			return err
 		}
@@ -367,6 +419,10 @@ func (c *Store) changed(kind Kind, _ string, old, cur *Entry) {
 		}
 	}
 	switch {
+	case old == nil && cur != nil && kind.Ready != nil && cur.NotReady == "":
+		// First seen already serving (its controller was quicker than this watch):
+		// the request may be waiting for exactly this.
+		add(cur.Request)
 	case old != nil && cur == nil:
 		add(old.Request)
 	case old != nil && cur != nil && drifted(old, cur):
@@ -374,6 +430,9 @@ func (c *Store) changed(kind Kind, _ string, old, cur *Entry) {
 		if cur.Request != old.Request {
 			add(cur.Request)
 		}
+	case old != nil && cur != nil && old.NotReady != cur.NotReady:
+		// Its controller wrote a status that changes whether the site serves.
+		add(cur.Request)
 	}
 	if kind.Hosts == nil || c.forHosts == nil {
 		return
@@ -412,13 +471,21 @@ func (c *Store) Start(ctx context.Context, q workqueue.TypedRateLimitingInterfac
 	for _, s := range c.kinds {
 		var lw *toolscache.ListWatch
 		var example runtime.Object
-		if s.kind.Hosts != nil {
+		if s.kind.Hosts != nil || s.kind.Ready != nil {
 			res := dc.Resource(s.kind.GVR)
+			// Kinds that serve hosts are followed cluster-wide; the others only where a
+			// request made them.
+			selector := ""
+			if s.kind.Hosts == nil {
+				selector = provisioned.LabelSelector
+			}
 			lw = &toolscache.ListWatch{
 				ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+					o.LabelSelector = selector
 					return res.List(ctx, o)
 				},
 				WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+					o.LabelSelector = selector
 					return res.Watch(ctx, o)
 				},
 			}

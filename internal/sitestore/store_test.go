@@ -38,18 +38,18 @@ func TestDrifted(t *testing.T) {
 		"a label removed":                         {metaAt("1", 3, map[string]string{"a": "b"}), metaAt("2", 3, nil), true},
 		"kubectl's last-applied copy rewritten": {withAnn(metaAt("1", 3, nil), hostingv1.LastAppliedAnnotation, "x"),
 			withAnn(metaAt("2", 3, nil), hostingv1.LastAppliedAnnotation, "y"), false},
-		"an annotation changed": {withAnn(metaAt("1", 3, nil), hostingv1.CertManagerIssuerAnnotation, "x"),
-			withAnn(metaAt("2", 3, nil), hostingv1.CertManagerIssuerAnnotation, "y"), true},
+		"an annotation changed": {withAnn(metaAt("1", 3, nil), "cert-manager.io/cluster-issuer", "x"),
+			withAnn(metaAt("2", 3, nil), "cert-manager.io/cluster-issuer", "y"), true},
 		"a ConfigMap changed (no generation)": {metaAt("1", 0, nil), metaAt("2", 0, nil), true},
 		"a resync (same resourceVersion)":     {metaAt("1", 0, nil), metaAt("1", 0, nil), false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, o, err := entryOf(tc.old, nil)
+			_, o, err := entryOf(tc.old, Kind{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, n, err := entryOf(tc.cur, nil)
+			_, n, err := entryOf(tc.cur, Kind{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,4 +160,85 @@ func TestChangesBecomeWork(t *testing.T) {
 	must(deployments.Add(ours))
 	must(deployments.Replace(nil, "10"))
 	expect("a relist without the object", queued(), "dinkes")
+}
+
+// A status that changes whether a part serves brings its request back; a status that
+// does not (a second rollout counter) does not.
+func TestReadinessBecomesWork(t *testing.T) {
+	ready := func(u *unstructured.Unstructured) string {
+		n, _, _ := unstructured.NestedInt64(u.Object, "status", "availableReplicas")
+		if n > 0 {
+			return ""
+		}
+		return "no replica available"
+	}
+	store := New(nil, []Kind{{Name: "Deployment", GVR: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, Ready: ready}}, nil)
+	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+	defer q.ShutDown()
+	store.queue, store.ctx = q, context.Background()
+	deployment := func(rv string, available, updated int64) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": "web", "namespace": "web-dinkes", "resourceVersion": rv, "generation": int64(1),
+				"labels": map[string]any{hostingv1.RequestLabel: "dinkes"}},
+			"status": map[string]any{"availableReplicas": available, "updatedReplicas": updated},
+		}}
+	}
+	kinds := store.kinds["Deployment"]
+	if err := kinds.Replace([]any{deployment("1", 0, 0)}, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if e, _, _ := store.Get("Deployment", "web-dinkes", "web"); e.NotReady != "no replica available" {
+		t.Fatalf("NotReady = %q", e.NotReady)
+	}
+	steps := []struct {
+		what string
+		obj  *unstructured.Unstructured
+		want int
+	}{
+		{"a status that changes nothing of readiness", deployment("2", 0, 1), 0},
+		{"the replica becomes available", deployment("3", 1, 1), 1},
+		{"still available", deployment("4", 1, 1), 0},
+		{"no longer available", deployment("5", 0, 1), 1},
+	}
+	for _, s := range steps {
+		if err := kinds.Update(s.obj); err != nil {
+			t.Fatal(err)
+		}
+		if q.Len() != s.want {
+			t.Fatalf("%s: %d queued, want %d", s.what, q.Len(), s.want)
+		}
+		for q.Len() > 0 {
+			r, _ := q.Get()
+			if r.Name != "dinkes" {
+				t.Fatalf("%s: queued %s", s.what, r.Name)
+			}
+			q.Done(r)
+			q.Forget(r)
+		}
+	}
+}
+
+// A status written by an object's own controller leaves its version; what the operator
+// sets (spec, labels, annotations, owners) changes it; without a generation, any write.
+func TestVersion(t *testing.T) {
+	deployment := func(rv string, generation int64, label string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": "web", "namespace": "web-dinkes", "resourceVersion": rv, "generation": generation,
+				"labels": map[string]any{"app": label}}}}
+		return u
+	}
+	base := VersionOf(deployment("1", 1, "a"))
+	if got := VersionOf(deployment("2", 1, "a")); got != base {
+		t.Errorf("a status write changed the version: %s, was %s", got, base)
+	}
+	if got := VersionOf(deployment("3", 2, "a")); got == base {
+		t.Error("a new generation kept the version")
+	}
+	if got := VersionOf(deployment("4", 1, "b")); got == base {
+		t.Error("a changed label kept the version")
+	}
+	if VersionOf(metaAt("1", 0, nil)) == VersionOf(metaAt("2", 0, nil)) {
+		t.Error("without a generation, a new resourceVersion kept the version")
+	}
 }
