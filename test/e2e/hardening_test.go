@@ -88,8 +88,10 @@ spec:
 		}).ShouldNot(BeEmpty())
 
 		mustKubectl("admin", "-n", "platform-dns", "delete", "dnsendpoint", "keliru")
-		Eventually(phaseOf(name)).Should(Equal(hostingv1.PhaseReady))
-		Expect(condition(hostingv1.ConditionHostExclusive)()).To(HavePrefix("True " + hostingv1.ReasonHostExclusive))
+		// The phase stays Ready meanwhile (the site was Ready); the conditions tell.
+		Eventually(condition(hostingv1.ConditionHostExclusive)).Should(HavePrefix("True " + hostingv1.ReasonHostExclusive))
+		Eventually(condition(hostingv1.ConditionReady)).Should(HavePrefix("True "))
+		Expect(phaseOf(name)()).To(Equal(hostingv1.PhaseReady))
 	})
 
 	It("with Retain, keeps the host granted to the retained namespace after the request is deleted", func() {

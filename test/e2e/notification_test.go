@@ -9,11 +9,11 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
@@ -62,8 +62,9 @@ var _ = Describe("Telling the applicant", Ordered, func() {
 		// again) neither the request nor anything it provisioned changes.
 		versions := func() map[string]string {
 			out := map[string]string{"request": getSDR(name).ResourceVersion}
-			for _, list := range []client.ObjectList{&corev1.NamespaceList{}, &networkingv1.IngressList{}, &externaldnsv1.DNSEndpointList{},
-				&appsv1.DeploymentList{}, &corev1.ServiceList{}, &corev1.ResourceQuotaList{}, &corev1.ConfigMapList{}} {
+			for _, list := range []client.ObjectList{&corev1.NamespaceList{}, &gatewayv1.HTTPRouteList{}, &gatewayv1.ListenerSetList{},
+				certificateList(), &externaldnsv1.DNSEndpointList{}, &appsv1.DeploymentList{}, &corev1.ServiceList{},
+				&corev1.ResourceQuotaList{}, &corev1.ConfigMapList{}} {
 				Expect(admin.List(ctx, list, client.MatchingLabels{hostingv1.SubdomainLabel: name})).To(Succeed())
 				Expect(meta.EachListItem(list, func(o runtime.Object) error {
 					obj := o.(client.Object)
@@ -74,7 +75,7 @@ var _ = Describe("Telling the applicant", Ordered, func() {
 			return out
 		}
 		before := versions()
-		Expect(before).To(HaveLen(8))
+		Expect(before).To(HaveLen(10))
 		operator.Stop()
 		operator = startOperator()
 		Consistently(versions, "8s", "500ms").Should(Equal(before))
@@ -115,6 +116,62 @@ var _ = Describe("Telling the applicant", Ordered, func() {
 		Eventually(mailsTo("tolak@kuduskab.go.id", "ditolak")).Should(HaveLen(1))
 		Expect(mailsTo("tolak@kuduskab.go.id", "ditolak")()[0].Text).To(ContainSubstring("Bukan kewenangan unit ini"))
 		Eventually(func() int { return len(webhook.postsFor("tolak")) }).Should(Equal(1))
+	})
+})
+
+var _ = Describe("Telling the applicant only once the site serves", func() {
+	It("sends nothing while the pods, the certificate and the route are not there, then exactly one mail when they are", func() {
+		const name = "tunggu"
+		const ns = "web-" + name
+		const address = name + "@kuduskab.go.id"
+		const user = "pemohon-dinkes"
+		// The stand-in leaves this site alone: nothing reports its parts serving until
+		// the test says so.
+		standIn.Hold(ns)
+		DeferCleanup(standIn.Release, ns)
+		applyRequest(name, name, "Retain")
+		approveAll(name)
+
+		By("the applicant reads, with kubectl, what the site still waits for")
+		Eventually(conditionAsSeen(user, name, hostingv1.ConditionSiteAvailable), "90s").Should(Equal("False " + hostingv1.ReasonSiteUnavailable +
+			": Deployment web is not rolled out yet: the Deployment controller has not seen its latest version"))
+		Eventually(conditionAsSeen(user, name, hostingv1.ConditionCertificateReady)).Should(Equal("False " + hostingv1.ReasonCertificateNotReady +
+			": Certificate web-tls has no status yet: cert-manager has not processed it (is cert-manager running, and does its issuer exist?)"))
+		routeNotAccepted := "HTTPRoute web is not accepted by every parent: Gateway gateway-system/sites has not taken it up yet (no status from its controller); " +
+			"ListenerSet " + ns + "/web (https) has not taken it up yet (no status from its controller)"
+		Eventually(conditionAsSeen(user, name, hostingv1.ConditionRouteAccepted)).Should(Equal("False " + hostingv1.ReasonRouteNotAccepted + ": " + routeNotAccepted))
+		// The name resolves meanwhile: only the held parts keep the site from Ready.
+		Eventually(dig(name), "90s").Should(Equal([]string{targetIP}))
+		Eventually(conditionAsSeen(user, name, hostingv1.ConditionDNSReady)).Should(HavePrefix("True "))
+		Eventually(conditionAsSeen(user, name, hostingv1.ConditionReady)).Should(Equal("False " + hostingv1.ReasonNotServing + ": not serving yet: " +
+			"SiteAvailable (Deployment web is not rolled out yet: the Deployment controller has not seen its latest version); " +
+			"RouteAccepted (" + routeNotAccepted + "); " +
+			"CertificateReady (Certificate web-tls has no status yet: cert-manager has not processed it (is cert-manager running, and does its issuer exist?))"))
+		Expect(mustKubectl(user, "get", "sdr", name, "-o", "jsonpath={.status.phase} {.status.url}")).To(Equal(
+			"Provisioning http://tunggu.kuduskab.go.id"), "the URL is https only once the certificate is issued")
+		Consistently(mailsTo(address, "sudah aktif"), "5s").Should(BeEmpty())
+		Expect(webhook.postsFor(name)).To(BeEmpty())
+		Expect(phaseOf(name)()).To(Equal(hostingv1.PhaseProvisioning))
+
+		By("the pods are available, the certificate issued and the route accepted (written by the test, as their controllers would: " +
+			"envtest runs no kubelet, Deployment controller, Gateway controller or cert-manager)")
+		Expect(standIn.Serve(ctx, ns, "Deployment", "Certificate", "HTTPRoute")).To(Succeed())
+		Eventually(phaseOf(name)).Should(Equal(hostingv1.PhaseReady))
+		Expect(conditionAsSeen(user, name, hostingv1.ConditionReady)()).To(Equal("True " + hostingv1.ReasonProvisioned +
+			": the site serves and its name resolves: https://tunggu.kuduskab.go.id"))
+		Expect(conditionAsSeen(user, name, hostingv1.ConditionSiteAvailable)()).To(Equal("True " + hostingv1.ReasonSiteAvailable +
+			": Deployment " + ns + "/web is available"))
+		Expect(conditionAsSeen(user, name, hostingv1.ConditionCertificateReady)()).To(Equal("True " + hostingv1.ReasonCertificateIssued +
+			": Certificate " + ns + "/web-tls is issued by ClusterIssuer letsencrypt-kudus"))
+		Expect(conditionAsSeen(user, name, hostingv1.ConditionRouteAccepted)()).To(Equal("True " + hostingv1.ReasonRouteAccepted +
+			": HTTPRoute " + ns + "/web is accepted by Gateway gateway-system/sites and ListenerSet " + ns + "/web"))
+		Expect(getSDR(name).Status.URL).To(Equal("https://tunggu.kuduskab.go.id"))
+
+		Eventually(mailsTo(address, "sudah aktif")).Should(HaveLen(1))
+		Expect(mailsTo(address, "sudah aktif")()[0].Text).To(ContainSubstring("Alamat situs   : https://tunggu.kuduskab.go.id"))
+		Eventually(func() int { return len(webhook.postsFor(name)) }).Should(Equal(1))
+		Consistently(mailsTo(address, "sudah aktif"), "5s").Should(HaveLen(1))
+		Expect(webhook.postsFor(name)).To(HaveLen(1))
 	})
 })
 

@@ -111,11 +111,11 @@ var _ = Describe("Observability: counters and Warning Events", func() {
 		applyRequest(name, name, "Retain")
 		approveAll(name)
 		Eventually(phaseOf(name), "90s").Should(Equal(hostingv1.PhaseReady))
-		Expect(operator.Log()).To(MatchRegexp(`created.*"kind": "Ingress", "object": "web-ubah/web"`))
+		Expect(operator.Log()).To(MatchRegexp(`created.*"kind": "HTTPRoute", "object": "web-ubah/web"`))
 		mustKubectl("admin", "-n", "web-"+name, "patch", "resourcequota", "plan", "--type=merge", "-p", `{"spec":{"hard":{"pods":"500"}}}`)
 		Eventually(operator.Log).Should(MatchRegexp(`repaired drift.*"kind": "ResourceQuota", "object": "web-ubah/plan", "drifted": \["spec\.hard\.pods"\]`))
-		mustKubectl("admin", "-n", "web-"+name, "delete", "ingress", "web")
-		Eventually(operator.Log).Should(MatchRegexp(`put back a deleted object.*"kind": "Ingress", "object": "web-ubah/web"`))
+		mustKubectl("admin", "-n", "web-"+name, "delete", "httproute", "web")
+		Eventually(operator.Log).Should(MatchRegexp(`put back a deleted object.*"kind": "HTTPRoute", "object": "web-ubah/web"`))
 	})
 
 	It("exports every metric, with every label value, that the PrometheusRule and the Grafana dashboard use", func() {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,8 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
@@ -39,9 +42,16 @@ var _ = Describe("From manifest to dig answer", Ordered, func() {
 		s := getSDR(name)
 		Expect(s.Status.URL).To(Equal("https://dinkes.kuduskab.go.id"))
 		Expect(s.Status.Namespace).To(Equal(ns))
-		for _, c := range []string{hostingv1.ConditionNamespaceReady, hostingv1.ConditionIngressReady, hostingv1.ConditionDNSReady, hostingv1.ConditionReady} {
+		for _, c := range []string{hostingv1.ConditionNamespaceReady, hostingv1.ConditionIngressReady, hostingv1.ConditionRouteAccepted,
+			hostingv1.ConditionCertificateReady, hostingv1.ConditionSiteAvailable, hostingv1.ConditionDNSReady, hostingv1.ConditionReady} {
 			Expect(meta.IsStatusConditionTrue(s.Status.Conditions, c)).To(BeTrue(), c)
 		}
+		Expect(meta.FindStatusCondition(s.Status.Conditions, hostingv1.ConditionRouteAccepted).Message).To(Equal(
+			"HTTPRoute web-dinkes/web is accepted by Gateway gateway-system/sites and ListenerSet web-dinkes/web"))
+		Expect(meta.FindStatusCondition(s.Status.Conditions, hostingv1.ConditionCertificateReady).Message).To(Equal(
+			"Certificate web-dinkes/web-tls is issued by ClusterIssuer letsencrypt-kudus"))
+		Expect(meta.FindStatusCondition(s.Status.Conditions, hostingv1.ConditionReady).Message).To(Equal(
+			"the site serves and its name resolves: https://dinkes.kuduskab.go.id"))
 		Expect(meta.FindStatusCondition(s.Status.Conditions, hostingv1.ConditionDNSReady).Message).To(ContainSubstring("A " + targetIP))
 		prov := s.Status.Steps[4]
 		Expect(prov.Name).To(Equal(hostingv1.StepProvisioning))
@@ -65,7 +75,7 @@ var _ = Describe("From manifest to dig answer", Ordered, func() {
 
 		np := &networkingv1.NetworkPolicy{}
 		Expect(exists(np, ns, "allow-ingress-and-namespace")()).To(Succeed())
-		Expect(np.Spec.Ingress[0].From[0].NamespaceSelector.MatchLabels).To(HaveKeyWithValue("kubernetes.io/metadata.name", "ingress-nginx"))
+		Expect(np.Spec.Ingress[0].From[0].NamespaceSelector.MatchLabels).To(HaveKeyWithValue("kubernetes.io/metadata.name", "gateway-system"))
 
 		rb := &rbacv1.RoleBinding{}
 		Expect(exists(rb, ns, "site-editors")()).To(Succeed())
@@ -81,13 +91,54 @@ var _ = Describe("From manifest to dig answer", Ordered, func() {
 		Expect(exists(svc, ns, "web")()).To(Succeed())
 		Expect(svc.Spec.Ports[0].Port).To(Equal(int32(80)))
 
-		ing := &networkingv1.Ingress{}
-		Expect(exists(ing, ns, "web")()).To(Succeed())
-		Expect(ing.Spec.Rules[0].Host).To(Equal("dinkes.kuduskab.go.id"))
-		Expect(*ing.Spec.IngressClassName).To(Equal("nginx"))
-		Expect(ing.Annotations).To(HaveKeyWithValue("cert-manager.io/cluster-issuer", "letsencrypt-kudus"))
-		Expect(ing.Spec.TLS[0].Hosts).To(Equal([]string{"dinkes.kuduskab.go.id"}))
-		Expect(ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name).To(Equal("web"))
+		// routing: gateway (the default): the route on the shared Gateway and, with TLS,
+		// on the site's own HTTPS listener; no Ingress.
+		route := &gatewayv1.HTTPRoute{}
+		Expect(exists(route, ns, "web")()).To(Succeed())
+		Expect(route.Spec.Hostnames).To(Equal([]gatewayv1.Hostname{"dinkes.kuduskab.go.id"}))
+		Expect(route.Spec.ParentRefs).To(HaveLen(2))
+		shared := route.Spec.ParentRefs[0]
+		Expect(*shared.Kind).To(Equal(gatewayv1.Kind("Gateway")))
+		Expect(*shared.Namespace).To(Equal(gatewayv1.Namespace("gateway-system")))
+		Expect(shared.Name).To(Equal(gatewayv1.ObjectName("sites")))
+		Expect(shared.SectionName).To(BeNil())
+		own := route.Spec.ParentRefs[1]
+		Expect(*own.Kind).To(Equal(gatewayv1.Kind("ListenerSet")))
+		Expect(own.Name).To(Equal(gatewayv1.ObjectName("web")))
+		Expect(own.Namespace).To(BeNil(), "the ListenerSet in the route's own namespace")
+		Expect(*own.SectionName).To(Equal(gatewayv1.SectionName("https")))
+		Expect(route.Spec.Rules).To(HaveLen(1))
+		Expect(*route.Spec.Rules[0].Matches[0].Path.Value).To(Equal("/"))
+		Expect(route.Spec.Rules[0].BackendRefs).To(HaveLen(1))
+		backend := route.Spec.Rules[0].BackendRefs[0]
+		Expect(*backend.Kind).To(Equal(gatewayv1.Kind("Service")))
+		Expect(backend.Name).To(Equal(gatewayv1.ObjectName("web")))
+		Expect(*backend.Port).To(Equal(gatewayv1.PortNumber(80)))
+
+		ls := &gatewayv1.ListenerSet{}
+		Expect(exists(ls, ns, "web")()).To(Succeed())
+		Expect(*ls.Spec.ParentRef.Namespace).To(Equal(gatewayv1.Namespace("gateway-system")))
+		Expect(ls.Spec.ParentRef.Name).To(Equal(gatewayv1.ObjectName("sites")))
+		Expect(ls.Spec.Listeners).To(HaveLen(1))
+		listener := ls.Spec.Listeners[0]
+		Expect(listener.Name).To(Equal(gatewayv1.SectionName("https")))
+		Expect(*listener.Hostname).To(Equal(gatewayv1.Hostname("dinkes.kuduskab.go.id")))
+		Expect(listener.Protocol).To(Equal(gatewayv1.HTTPSProtocolType))
+		Expect(listener.Port).To(Equal(gatewayv1.PortNumber(443)))
+		Expect(listener.TLS.CertificateRefs).To(HaveLen(1))
+		Expect(listener.TLS.CertificateRefs[0].Name).To(Equal(gatewayv1.ObjectName("web-tls")))
+
+		cert := certificate(ns)
+		Expect(cert).NotTo(BeNil())
+		dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+		Expect(dnsNames).To(Equal([]string{"dinkes.kuduskab.go.id"}))
+		issuer, _, _ := unstructured.NestedStringMap(cert.Object, "spec", "issuerRef")
+		Expect(issuer).To(Equal(map[string]string{"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "letsencrypt-kudus"}))
+		secretName, _, _ := unstructured.NestedString(cert.Object, "spec", "secretName")
+		Expect(secretName).To(Equal("web-tls"))
+		Expect(cert.GetLabels()).To(HaveKeyWithValue(hostingv1.SubdomainLabel, name))
+
+		Expect(apierrors.IsNotFound(exists(&networkingv1.Ingress{}, ns, "web")())).To(BeTrue(), "no Ingress with routing: gateway")
 
 		ep := &externaldnsv1.DNSEndpoint{}
 		Expect(exists(ep, ns, "web")()).To(Succeed())
@@ -96,15 +147,15 @@ var _ = Describe("From manifest to dig answer", Ordered, func() {
 		Expect([]string(ep.Spec.Endpoints[0].Targets)).To(Equal([]string{targetIP}))
 	})
 
-	It("puts back a deleted Ingress and an edited quota", func() {
-		mustKubectl("admin", "-n", ns, "delete", "ingress", "web")
-		Eventually(func() string {
-			ing := &networkingv1.Ingress{}
-			if err := admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, ing); err != nil || !ing.DeletionTimestamp.IsZero() {
-				return ""
+	It("puts back a deleted HTTPRoute and an edited quota", func() {
+		mustKubectl("admin", "-n", ns, "delete", "httproute", "web")
+		Eventually(func() []gatewayv1.Hostname {
+			route := &gatewayv1.HTTPRoute{}
+			if err := admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, route); err != nil || !route.DeletionTimestamp.IsZero() {
+				return nil
 			}
-			return ing.Spec.Rules[0].Host
-		}).Should(Equal("dinkes.kuduskab.go.id"))
+			return route.Spec.Hostnames
+		}).Should(Equal([]gatewayv1.Hostname{"dinkes.kuduskab.go.id"}))
 		mustKubectl("admin", "-n", ns, "patch", "resourcequota", "plan", "--type=merge", "-p", `{"spec":{"hard":{"pods":"500"}}}`)
 		Eventually(func() string {
 			q := &corev1.ResourceQuota{}
@@ -124,6 +175,21 @@ var _ = Describe("From manifest to dig answer", Ordered, func() {
 		Expect(out).To(ContainSubstring("an Ingress in namespace pembajak cannot serve it"))
 		// A host outside the base domain is none of the policies' business.
 		mustKubectl("admin", "-n", "pembajak", "create", "ingress", "lain", "--rule=lain-sekali.example.org/*=web:80")
+
+		// Likewise an HTTPRoute there, which a Gateway would serve.
+		path := filepath.Join(workDir, "curi-route.yaml")
+		Expect(os.WriteFile(path, []byte(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: curi, namespace: pembajak}
+spec:
+  parentRefs: [{name: sites, namespace: gateway-system}]
+  hostnames: [dinkes.kuduskab.go.id]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+`), 0o644)).To(Succeed())
+		out, err = kubectl("admin", "apply", "-f", path)
+		Expect(err).To(HaveOccurred())
+		Expect(out).To(ContainSubstring("host dinkes.kuduskab.go.id is "))
+		Expect(out).To(ContainSubstring("an HTTPRoute in namespace pembajak cannot serve it"))
 	})
 
 	It("with deletionPolicy Retain, deleting the request leaves the site and the DNS answer", func() {
@@ -134,10 +200,11 @@ var _ = Describe("From manifest to dig answer", Ordered, func() {
 		Expect(namespace.DeletionTimestamp.IsZero()).To(BeTrue())
 		Expect(namespace.Labels).NotTo(HaveKey(hostingv1.RequestLabel))
 		Expect(namespace.OwnerReferences).To(BeEmpty())
-		for _, obj := range []client.Object{&networkingv1.Ingress{}, &externaldnsv1.DNSEndpoint{}, &appsv1.Deployment{}} {
+		for _, obj := range []client.Object{&gatewayv1.HTTPRoute{}, &gatewayv1.ListenerSet{}, &externaldnsv1.DNSEndpoint{}, &appsv1.Deployment{}} {
 			Expect(exists(obj, ns, "web")()).To(Succeed())
 			Expect(obj.GetOwnerReferences()).To(BeEmpty())
 		}
+		Expect(certificate(ns).GetOwnerReferences()).To(BeEmpty())
 		Consistently(dig(name), "3s").Should(Equal([]string{targetIP}))
 	})
 })
@@ -174,9 +241,9 @@ var _ = Describe("Names and owners", func() {
 		Eventually(func() []hostingv1.Phase {
 			return []hostingv1.Phase{phaseOf("kembar-a")(), phaseOf("kembar-b")()}
 		}, "90s").Should(ConsistOf(hostingv1.PhaseReady, hostingv1.PhaseReturnedToApplicant))
-		var ingresses networkingv1.IngressList
-		Expect(admin.List(ctx, &ingresses, client.MatchingLabels{hostingv1.SubdomainLabel: "kembar"})).To(Succeed())
-		Expect(ingresses.Items).To(HaveLen(1))
+		var routes gatewayv1.HTTPRouteList
+		Expect(admin.List(ctx, &routes, client.MatchingLabels{hostingv1.SubdomainLabel: "kembar"})).To(Succeed())
+		Expect(routes.Items).To(HaveLen(1))
 		Expect(dig("kembar")()).To(Equal([]string{targetIP}))
 	})
 
@@ -197,25 +264,34 @@ var _ = Describe("Names and owners", func() {
 		Expect(exists(namespace, "", "web-asing")()).To(Succeed())
 		Expect(namespace.Labels).NotTo(HaveKey(hostingv1.RequestLabel))
 		Expect(exists(&corev1.ConfigMap{}, "web-asing", "data-penting")()).To(Succeed())
-		Expect(apierrors.IsNotFound(exists(&networkingv1.Ingress{}, "web-asing", "web")())).To(BeTrue())
+		Expect(apierrors.IsNotFound(exists(&gatewayv1.HTTPRoute{}, "web-asing", "web")())).To(BeTrue())
 		// Deleting the request (policy Delete) must not delete what was never ours.
 		mustKubectl("pemohon-dinkes", "delete", "sdr", "asing", "--wait=true", "--timeout=60s")
 		Expect(exists(namespace, "", "web-asing")()).To(Succeed())
 		Expect(namespace.DeletionTimestamp.IsZero()).To(BeTrue())
 	})
 
-	It("with deletionPolicy Delete, withdraws the DNS record first, then the Ingress and the Namespace", func() {
+	It("with deletionPolicy Delete, withdraws the DNS record first, then the HTTPRoute and the Namespace", func() {
 		applyRequest("hapus", "hapus", "Delete")
 		approveAll("hapus")
 		Eventually(phaseOf("hapus"), "90s").Should(Equal(hostingv1.PhaseReady))
 		Expect(dig("hapus")()).To(Equal([]string{targetIP}))
 
+		deletions := watchDeletions("web-hapus", "HTTPRoute", "ListenerSet")
 		mustKubectl("pemohon-dinkes", "delete", "sdr", "hapus", "--wait=false")
 		Eventually(func() bool {
 			return apierrors.IsNotFound(admin.Get(ctx, client.ObjectKey{Name: "hapus"}, &hostingv1.SubdomainRequest{}))
 		}, "90s").Should(BeTrue())
 		Expect(digStatus("hapus")()).To(Equal("NXDOMAIN"))
+		// The DNS record, then the route (the site's listener and the HTTPRoute), then
+		// the Namespace with the rest.
+		Eventually(deletions.order).Should(HaveLen(4))
+		order := deletions.order()
+		Expect(order[0]).To(Equal("DNSEndpoint"), "%v", order)
+		Expect(order[1:3]).To(ConsistOf("ListenerSet", "HTTPRoute"), "%v", order)
+		Expect(order[3]).To(Equal("Namespace"), "%v", order)
 		Expect(apierrors.IsNotFound(exists(&externaldnsv1.DNSEndpoint{}, "web-hapus", "web")())).To(BeTrue())
+		Expect(apierrors.IsNotFound(exists(&gatewayv1.HTTPRoute{}, "web-hapus", "web")())).To(BeTrue())
 		namespace := &corev1.Namespace{}
 		err := exists(namespace, "", "web-hapus")()
 		// envtest runs no namespace controller: the Namespace stays Terminating.
@@ -232,7 +308,8 @@ var _ = Describe("Names and owners", func() {
 		operator.Kill()
 		operator = startOperator()
 		Eventually(phaseOf("restart"), "90s").Should(Equal(hostingv1.PhaseReady))
-		for _, list := range []client.ObjectList{&networkingv1.IngressList{}, &externaldnsv1.DNSEndpointList{}, &appsv1.DeploymentList{}, &corev1.ServiceList{}} {
+		for _, list := range []client.ObjectList{&gatewayv1.HTTPRouteList{}, &gatewayv1.ListenerSetList{}, certificateList(),
+			&externaldnsv1.DNSEndpointList{}, &appsv1.DeploymentList{}, &corev1.ServiceList{}} {
 			Expect(admin.List(ctx, list, client.MatchingLabels{hostingv1.SubdomainLabel: "restart"})).To(Succeed())
 			Expect(meta.LenList(list)).To(Equal(1))
 		}

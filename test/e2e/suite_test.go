@@ -39,6 +39,8 @@ var (
 	bind        *harness.BIND
 	externalDNS *harness.Process
 	operator    *harness.Process
+	// standIn writes the status of the controllers envtest does not run (BeforeSuite).
+	standIn     *harness.StandIn
 	workDir     string
 	kubectlBin  string
 	managerBin  string
@@ -107,10 +109,31 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	metricsAddr = fmt.Sprintf("127.0.0.1:%d", metricsPort)
 
-	By("starting the operator")
+	By("standing in for the kubelet, a Gateway controller, an ingress controller and cert-manager")
+	// envtest runs no kubelet (so no Deployment becomes Available), no Gateway or
+	// ingress controller (nothing accepts an HTTPRoute or gives an Ingress an address)
+	// and no cert-manager (no Certificate is issued), and the operator calls a site
+	// Ready only once all of these say it serves. The stand-in writes the status they
+	// would, in the site namespaces, for the whole suite; a spec that watches what the
+	// operator says while nothing serves Holds its namespace. These parts are stood in
+	// for, not verified.
+	standIn = &harness.StandIn{Client: admin, NamespacePrefix: "web-", Address: targetIP}
+	go standIn.Run(ctx, 500*time.Millisecond)
+
+	By("starting the operator with the default routing (gateway) and TLS from a ClusterIssuer")
 	operatorCfg = filepath.Join(workDir, "operator.yaml")
-	Expect(os.WriteFile(operatorCfg, []byte(fmt.Sprintf(`baseDomain: %s
-ingressClassName: nginx
+	writeOperatorConfig("")
+	Expect(env.ApplyPolicySettingsFor(ctx, operatorCfg)).To(Succeed())
+	operator = startOperator()
+})
+
+// writeOperatorConfig writes the operator's configuration file: the default routing
+// (gateway: per site an HTTPRoute on the shared Gateway gateway-system/sites, a
+// ListenerSet with the site's HTTPS listener and a Certificate from the ClusterIssuer),
+// followed by the extra lines given (e.g. another routing mode).
+func writeOperatorConfig(extra string) {
+	smtpDir := filepath.Join(workDir, "smtp-tls")
+	ExpectWithOffset(1, os.WriteFile(operatorCfg, []byte(fmt.Sprintf(`baseDomain: %s
 ingressTarget:
   ips: [%s]
 clusterIssuer: letsencrypt-kudus
@@ -128,10 +151,9 @@ notification:
     passwordFile: %s
     from: diskominfo@kuduskab.go.id
   webhookURL: %s
-`, zone, targetIP, bind.Addr, mailpit.SMTPPort, smtpCA.CAFile, smtpUserFile, smtpPasswordFile, webhook.URL)), 0o644)).To(Succeed())
-	Expect(env.ApplyPolicySettingsFor(ctx, operatorCfg)).To(Succeed())
-	operator = startOperator()
-})
+%s`, zone, targetIP, bind.Addr, mailpit.SMTPPort, smtpCA.CAFile, filepath.Join(smtpDir, "username"), filepath.Join(smtpDir, "password"),
+		webhook.URL, extra)), 0o644)).To(Succeed())
+}
 
 func startOperator() *harness.Process {
 	p, err := harness.Start(workDir, "operator", managerBin, []string{
