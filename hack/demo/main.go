@@ -1,8 +1,12 @@
 // Command demo runs the whole procedure on an embedded local control plane: the pinned
 // etcd and kube-apiserver, BIND 9 for the base domain, external-dns, mailpit as the
 // SMTP server and the operator. It files the sample request, has the three officials
-// approve it in order, shows the timeline, the DNS answer and the applicant's mail,
-// and keeps everything running until Ctrl-C (or exits at once with -once).
+// approve it in order, shows the request not Ready while nothing serves the site,
+// then has a stand-in write the status a kubelet, a Gateway controller and
+// cert-manager would write (the embedded control plane has none of them, and the demo
+// says so), and shows the request Ready, the timeline, the DNS answer and the
+// applicant's mail. It keeps everything running until Ctrl-C (or exits at once with
+// -once).
 //
 // Run it with `make demo` (or `make demo ONCE=1`), which builds what it needs first.
 package main
@@ -21,10 +25,14 @@ import (
 	"syscall"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
@@ -33,7 +41,11 @@ const (
 	zone     = "kuduskab.go.id"
 	targetIP = "192.0.2.10"
 	request  = "dinkes"
+	issuer   = "kudus-ca"
 )
+
+// conditionsPath prints a request's conditions one a line: type=status reason: message.
+const conditionsPath = `{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}`
 
 func main() {
 	once := flag.Bool("once", os.Getenv("ONCE") != "" && os.Getenv("ONCE") != "0", "Run the procedure, print the results and exit (also ONCE=1).")
@@ -83,7 +95,7 @@ func run(dir string, once bool) error {
 		}
 	}
 
-	step("Starting the embedded control plane (etcd v3.6.16, kube-apiserver v1.37.2) with the CRD, policies and roles")
+	step("Starting the embedded control plane (etcd v3.6.16, kube-apiserver v1.37.2) with the CRD, policies and roles,\n    the Gateway API's and cert-manager's CRDs")
 	st.env, err = testenv.Start(ctx)
 	if err != nil {
 		return err
@@ -95,6 +107,12 @@ func run(dir string, once bool) error {
 		}
 	}
 	if err := env.BindGroup(ctx, "manager-role", "system:serviceaccounts:subdomain-operator-system"); err != nil {
+		return err
+	}
+	// The shared Gateway's namespace (the default gateway.namespace), which the
+	// sites' NetworkPolicies admit traffic from.
+	defaults := config.Default()
+	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: defaults.Gateway.Namespace}}); err != nil {
 		return err
 	}
 	kubeconfigs, err := env.WriteKubeconfigs(dir, testenv.People(testenv.OperatorUser))
@@ -120,20 +138,22 @@ func run(dir string, once bool) error {
 	st.processes = append(st.processes, mail.Process)
 
 	step("Starting the operator")
-	// The demo's mailpit is a local test server without TLS, so the operator sends to
-	// it in clear text (tls: none); a real mail server needs starttls or implicit,
-	// as the end-to-end tests use.
+	// The routing is the default's: an HTTPRoute on the shared Gateway
+	// gateway-system/sites and, since a ClusterIssuer is set, a ListenerSet with the
+	// site's HTTPS listener and a cert-manager Certificate. The demo's mailpit is a
+	// local test server without TLS, so the operator sends to it in clear text (tls:
+	// none); a real mail server needs starttls or implicit, as the end-to-end tests use.
 	cfg := filepath.Join(dir, "operator.yaml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`baseDomain: %s
 ingressTarget:
   ips: [%s]
-clusterIssuer: letsencrypt-kudus
+clusterIssuer: %s
 recordTTL: 60
 dns:
   servers: ["%s"]
 notification:
   smtp: {host: 127.0.0.1, port: %d, tls: none, from: diskominfo@kuduskab.go.id}
-`, zone, targetIP, bind.Addr, mail.SMTPPort)), 0o644); err != nil {
+`, zone, targetIP, issuer, bind.Addr, mail.SMTPPort)), 0o644); err != nil {
 		return err
 	}
 	// What the admission policies must know of this configuration (its ingress target).
@@ -196,13 +216,66 @@ notification:
 			return err
 		}
 	}
+	conditions := func() {
+		out, _ := as("admin", "kubectl", "get", "sdr", request, "-o", "jsonpath="+conditionsPath)
+		show("admin", "kubectl get sdr "+request+" -o jsonpath='"+conditionsPath+"'", out)
+	}
+
+	step("Provisioned, but not serving yet: nothing runs the site, accepts its route or issues its certificate")
+	if err := waitNotServing(ctx, env.Client); err != nil {
+		return fmt.Errorf("%w\n%s", err, lastLines(op.Log(), 20))
+	}
+	out, _ = as("admin", "kubectl", "get", "sdr", "-o", "wide")
+	show("admin", "kubectl get sdr -o wide", out)
+	conditions()
+	early, err := mail.Messages(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\n# The applicant's inbox (mailpit, http://127.0.0.1:%d): %d messages: no mail until the site serves\n", mail.HTTPPort, len(early))
+	if !pause(ctx, 3*time.Second) {
+		return ctx.Err()
+	}
+
+	step("A stand-in for the controllers a real cluster runs")
+	fmt.Print(`
+    This demo has no kubelet, no Gateway controller and no cert-manager.
+    A stand-in now writes the status they would write: Deployment web Available,
+    the HTTPRoute web accepted by the Gateway, the Certificate web-tls Ready.
+    In a real cluster those controllers do it; here it is stood in for, not verified
+    (internal/harness/standin.go).
+`)
+	ns := defaults.NamespacePrefix + request
+	standIn := &harness.StandIn{Client: env.Client, NamespacePrefix: defaults.NamespacePrefix, Address: targetIP}
+	for _, part := range []struct{ kind, object, writes, condition string }{
+		{"Deployment", "Deployment " + ns + "/web", "Available=True, 1/1 replicas (as the Deployment controller would)", hostingv1.ConditionSiteAvailable},
+		{"HTTPRoute", "HTTPRoute " + ns + "/web", "Accepted=True, ResolvedRefs=True for each parent (as a Gateway controller would)", hostingv1.ConditionRouteAccepted},
+		{"Certificate", "Certificate " + ns + "/web-tls", "Ready=True (as cert-manager would)", hostingv1.ConditionCertificateReady},
+	} {
+		if err := standIn.Serve(ctx, ns, part.kind); err != nil {
+			return fmt.Errorf("the stand-in for %s: %w", part.kind, err)
+		}
+		fmt.Printf("\nstand-in: %s: %s\n", part.object, part.writes)
+		c, err := waitCondition(ctx, env.Client, part.condition)
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, lastLines(op.Log(), 20))
+		}
+		fmt.Printf("operator: %s=%s %s: %s\n", c.Type, c.Status, c.Reason, c.Message)
+	}
+	// From now on the stand-in serves every site, so that a request filed while the
+	// demo runs becomes Ready too.
+	// It ends before the control plane stops (deferred calls run last first).
+	standInCtx, stopStandIn := context.WithCancel(ctx)
+	defer stopStandIn()
+	go standIn.Run(standInCtx, time.Second)
 	if err := waitPhase(ctx, env.Client, hostingv1.PhaseReady, 3*time.Minute); err != nil {
 		return fmt.Errorf("%w\n%s", err, lastLines(op.Log(), 20))
 	}
 
 	step("The result")
-	out, _ = as("admin", "kubectl", "get", "sdr")
-	show("admin", "kubectl get sdr", out)
+	out, _ = as("admin", "kubectl", "get", "sdr", "-o", "wide")
+	show("admin", "kubectl get sdr -o wide", out)
+	conditions()
 	out, _ = as("admin", "plugin", "describe", request)
 	show("admin", "kubectl subdomain describe "+request, out)
 	digOut, err := harness.DigAt(ctx, bind.Addr, request+"."+zone)
@@ -218,7 +291,8 @@ notification:
 	if err != nil {
 		return fmt.Errorf("no mail reached the applicant: %w", err)
 	}
-	fmt.Printf("\n# The applicant's inbox (mailpit, http://127.0.0.1:%d)\nTo: %s\nSubject: %s\n\n%s\n", mail.HTTPPort, strings.Join(mails[0].To, ", "), mails[0].Subject, mails[0].Text)
+	fmt.Printf("\n# The applicant's inbox (mailpit, http://127.0.0.1:%d): %d message\nTo: %s\nSubject: %s\n\n%s\n",
+		mail.HTTPPort, len(mails), strings.Join(mails[0].To, ", "), mails[0].Subject, mails[0].Text)
 	samples, err := metricSamples(ctx, metricsURL, "subdomain_requests{", "subdomain_notifications_total{", "subdomain_dns_checks_total{",
 		"subdomain_last_approval_to_ready_seconds_count")
 	if err != nil {
@@ -235,8 +309,11 @@ notification:
 Everything keeps running until Ctrl-C. Try, in another terminal:
 
   export KUBECONFIG=%[1]s/admin.kubeconfig
-  kubectl get sdr                      # with bin/k8s/kubectl
-  kubectl get ns,ingress,dnsendpoint -A
+  kubectl get sdr -o wide              # with bin/k8s/kubectl
+  kubectl get sdr dinkes -o jsonpath='%[5]s'
+  kubectl get ns,deploy,httproute,listenerset,certificate,dnsendpoint -A
+  # (the stand-in keeps writing the Deployment, HTTPRoute and Certificate status for
+  # every site, so another request becomes Ready too)
   # another request, as the applicant:
   sed -e 's/dinkes/disdik/g' -e 's/Dinas Kesehatan/Dinas Pendidikan/' config/samples/hosting_v1alpha1_subdomainrequest.yaml | kubectl --kubeconfig %[1]s/pemohon-dinkes.kubeconfig apply -f -
   # a rejection by the Kepala Dinas:
@@ -245,7 +322,7 @@ Everything keeps running until Ctrl-C. Try, in another terminal:
   sed 's/name: dinkes/name: www-req/; s/subdomain: dinkes/subdomain: www/' config/samples/hosting_v1alpha1_subdomainrequest.yaml | kubectl --kubeconfig %[1]s/pemohon-dinkes.kubeconfig apply -f -
   dig @127.0.0.1 -p %[2]d dinkes.kuduskab.go.id
   # mail: http://127.0.0.1:%[3]d   metrics: %[4]s   logs: %[1]s/*.log
-`, dir, bind.Port, mail.HTTPPort, metricsURL)
+`, dir, bind.Port, mail.HTTPPort, metricsURL, conditionsPath)
 	<-ctx.Done()
 	step("Stopping every process the demo started")
 	return nil
@@ -278,6 +355,63 @@ func metricSamples(ctx context.Context, url string, prefixes ...string) (string,
 		}
 	}
 	return b.String(), nil
+}
+
+// pause waits d, or less when ctx ends; false when it ended.
+func pause(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// waitNotServing waits until the operator provisioned the request and says what does
+// not serve yet: SiteAvailable, RouteAccepted and CertificateReady False, Ready False
+// (NotServing); then, for a few seconds more, for DNSReady, so that what is missing
+// is what nothing in the demo provides.
+func waitNotServing(ctx context.Context, c client.Client) error {
+	var s hostingv1.SubdomainRequest
+	get := func(ctx context.Context) bool {
+		return c.Get(ctx, client.ObjectKey{Name: request}, &s) == nil
+	}
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		if !get(ctx) {
+			return false, nil
+		}
+		for _, typ := range []string{hostingv1.ConditionSiteAvailable, hostingv1.ConditionRouteAccepted, hostingv1.ConditionCertificateReady} {
+			if !meta.IsStatusConditionFalse(s.Status.Conditions, typ) {
+				return false, nil
+			}
+		}
+		ready := meta.FindStatusCondition(s.Status.Conditions, hostingv1.ConditionReady)
+		return ready != nil && ready.Status == metav1.ConditionFalse && ready.Reason == hostingv1.ReasonNotServing, nil
+	})
+	if err != nil {
+		return fmt.Errorf("request %s is not provisioned and waiting for its site (phase %q, conditions %v): %w", request, s.Status.Phase, s.Status.Conditions, err)
+	}
+	_ = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		return get(ctx) && meta.IsStatusConditionTrue(s.Status.Conditions, hostingv1.ConditionDNSReady), nil
+	})
+	return ctx.Err()
+}
+
+// waitCondition waits until the request's condition typ is True and returns it.
+func waitCondition(ctx context.Context, c client.Client, typ string) (*metav1.Condition, error) {
+	var found *metav1.Condition
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		s := &hostingv1.SubdomainRequest{}
+		if err := c.Get(ctx, client.ObjectKey{Name: request}, s); err != nil {
+			return false, nil
+		}
+		found = meta.FindStatusCondition(s.Status.Conditions, typ)
+		return found != nil && found.Status == metav1.ConditionTrue, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("request %s: %s is not True (%v): %w", request, typ, found, err)
+	}
+	return found, nil
 }
 
 func waitPhase(ctx context.Context, c client.Client, want hostingv1.Phase, timeout time.Duration) error {

@@ -38,6 +38,7 @@ func TestDemoOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +58,7 @@ func TestDemoOnce(t *testing.T) {
 	}
 	err = cmd.Wait()
 	text := out.String()
+	t.Logf("make demo ONCE=1 ran %s", time.Since(started).Round(time.Second))
 	if err != nil {
 		t.Fatalf("make demo ONCE=1 failed: %v\n%s", err, text)
 	}
@@ -83,6 +85,50 @@ func TestDemoOnce(t *testing.T) {
 		if !want.MatchString(text) {
 			t.Errorf("the demo's output lacks %q\n%s", want, text)
 		}
+	}
+	// Before the stand-in: the request provisioned but not serving (the three parts
+	// nobody in the demo runs are False, Ready is False NotServing) and no mail yet.
+	// Then the demo says on screen that a stand-in writes those controllers' status.
+	// After it: the parts True, the request Ready with its https URL, one mail.
+	notice := regexp.MustCompile(`(?m)^ +This demo has no kubelet, no Gateway controller and no cert-manager\.\n` +
+		` +A stand-in now writes the status they would write: Deployment web Available,\n` +
+		` +the HTTPRoute web accepted by the Gateway, the Certificate web-tls Ready\.\n` +
+		` +In a real cluster those controllers do it; here it is stood in for, not verified\n`)
+	loc := notice.FindStringIndex(text)
+	if loc == nil {
+		t.Fatalf("the demo's output lacks the stand-in notice %q\n%s", notice, text)
+	}
+	before, after := text[:loc[0]], text[loc[1]:]
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^dinkes\s+dinkes\s+Dinas Kesehatan Kabupaten Kudus\s+Provisioning\s+operator\s+False\s+http://dinkes\.kuduskab\.go\.id\s`),
+		regexp.MustCompile(`(?m)^Ready=False NotServing: not serving yet: .*SiteAvailable .*RouteAccepted .*CertificateReady `),
+		regexp.MustCompile(`(?m)^RouteAccepted=False RouteNotAccepted: HTTPRoute web .*Gateway gateway-system/sites`),
+		regexp.MustCompile(`(?m)^CertificateReady=False CertificateNotReady: Certificate web-tls `),
+		regexp.MustCompile(`(?m)^SiteAvailable=False SiteUnavailable: Deployment web `),
+		regexp.MustCompile(`(?m)^# The applicant's inbox \(mailpit, http://127\.0\.0\.1:\d+\): 0 messages: no mail until the site serves$`),
+	} {
+		if !want.MatchString(before) {
+			t.Errorf("the demo's output before the stand-in lacks %q\n%s", want, before)
+		}
+	}
+	if regexp.MustCompile(`(?m)^Subject: |^Ready=True `).MatchString(before) {
+		t.Errorf("the demo shows a mail or Ready=True before the stand-in\n%s", before)
+	}
+	at := 0
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^operator: SiteAvailable=True SiteAvailable: Deployment web-dinkes/web is available$`),
+		regexp.MustCompile(`(?m)^operator: RouteAccepted=True RouteAccepted: HTTPRoute web-dinkes/web is accepted by Gateway gateway-system/sites and ListenerSet web-dinkes/web$`),
+		regexp.MustCompile(`(?m)^operator: CertificateReady=True CertificateIssued: Certificate web-dinkes/web-tls is issued by ClusterIssuer kudus-ca$`),
+		regexp.MustCompile(`(?m)^dinkes\s+dinkes\s+Dinas Kesehatan Kabupaten Kudus\s+Ready\s+True\s+https://dinkes\.kuduskab\.go\.id\s`),
+		regexp.MustCompile(`(?m)^Ready=True Provisioned: the site serves and its name resolves: https://dinkes\.kuduskab\.go\.id$`),
+		regexp.MustCompile(`(?m)^# The applicant's inbox \(mailpit, http://127\.0\.0\.1:\d+\): 1 message$`),
+	} {
+		l := want.FindStringIndex(after[at:])
+		if l == nil {
+			t.Errorf("the demo's output after the stand-in lacks %q (in this order)\n%s", want, after)
+			continue
+		}
+		at += l[1]
 	}
 	if left := processesMentioning(scratch); len(left) > 0 {
 		t.Errorf("processes left running after the demo:\n%s", strings.Join(left, "\n"))
