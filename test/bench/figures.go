@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +27,7 @@ import (
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
@@ -160,7 +160,7 @@ func (b *bench) figureLatency(ctx context.Context) error {
 			return err
 		}
 		var children, ready time.Time
-		if err := waitFor(ctx, 60*time.Second, time.Millisecond, "the ten objects of "+name, func() (bool, string) {
+		if err := waitFor(ctx, 60*time.Second, time.Millisecond, "the objects of "+name, func() (bool, string) {
 			at, ok := b.tr.childrenDone(name)
 			children = at
 			return ok, ""
@@ -259,8 +259,15 @@ func (b *bench) figureDNS(ctx context.Context) error {
 		// The operator's own DNSEndpoint for another name, to be created directly in
 		// another namespace.
 		floorName := fmt.Sprintf("floor-dns-%02d", i)
-		objs := floorSite(b.platform, floorName, "dns")
-		ep := objs[len(objs)-1].(*externaldnsv1.DNSEndpoint)
+		var ep *externaldnsv1.DNSEndpoint
+		for _, obj := range floorSite(b.platform, floorName, "dns") {
+			if e, ok := obj.(*externaldnsv1.DNSEndpoint); ok {
+				ep = e
+			}
+		}
+		if ep == nil {
+			return fmt.Errorf("controllers.DesiredObjects made no DNSEndpoint")
+		}
 		ep.Namespace, ep.Name = dnsFloorNamespace, floorName
 		select {
 		case <-ctx.Done():
@@ -332,10 +339,17 @@ func (b *bench) grantedRequests(ctx context.Context) int {
 	return n
 }
 
-// floorRun creates the ten objects of n sites directly, as the operator's identity,
-// with the same parallelism as the operator and no client rate limit.
+// floorRun creates the objects of n sites directly, as the operator's identity, with
+// the same parallelism as the operator and no client rate limit, and then does what
+// the environment's controllers do for the operator's sites in the same run: the
+// status writes of the stand-in (Deployment Available, HTTPRoute accepted,
+// Certificate Ready, built by the same harness.StandIn.Mark, sent by the same client
+// as the stand-in's own service account), each site's right after its objects, in the
+// same workers. So the floor is the same objects and the same status writes, without
+// the operator; it ends when the benchmark's watch has seen the last object and the
+// last status write, as the operator's batch ends when the last request is Ready.
 func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, error) {
-	logf("figure 2 floor: %d sites created directly (%s)", n, tag)
+	logf("figure 2 floor: %d sites created directly, with their stood-in status (%s)", n, tag)
 	subs := names("floor-"+tag, n)
 	res := floorResult{N: n, GrantedReqs: b.grantedRequests(ctx), LoadAvg: loadAvg()}
 	s1, err := b.apiMetrics(ctx)
@@ -345,35 +359,86 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 	c1 := countersFrom(s1)
 	var mu sync.Mutex
 	kindNanos, kindCount := map[string]time.Duration{}, map[string]int{}
+	record := func(kind string, took time.Duration) {
+		mu.Lock()
+		kindNanos[kind] += took
+		kindCount[kind]++
+		mu.Unlock()
+	}
+	// served: per site, the objects whose status the floor wrote.
+	served := make([][]client.Object, n)
 	cpu0 := serverCPU()
 	t0 := time.Now()
 	err = parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
-		for _, obj := range floorSite(b.platform, subs[i], tag) {
+		objs := floorSite(b.platform, subs[i], tag)
+		for _, obj := range objs {
 			start := time.Now()
-			if err := b.floor.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
-				return fmt.Errorf("creating %T for %s: %w", obj, subs[i], err)
+			err := b.floor.Create(ctx, obj)
+			if apierrors.IsAlreadyExists(err) {
+				// Created by an earlier try: read it, for its status write below.
+				err = b.floor.Get(ctx, client.ObjectKeyFromObject(obj), obj)
 			}
-			took := time.Since(start)
-			kind := reflect.TypeOf(obj).Elem().Name()
-			mu.Lock()
-			kindNanos[kind] += took
-			kindCount[kind]++
-			mu.Unlock()
+			if err != nil {
+				return fmt.Errorf("creating %s for %s: %w", kindOf(obj), subs[i], err)
+			}
+			record(kindOf(obj), time.Since(start))
 		}
+		var wrote []client.Object
+		for _, obj := range objs {
+			start := time.Now()
+			ok, err := b.standIn.markAndWrite(ctx, obj)
+			if err != nil {
+				return fmt.Errorf("writing the status of %s for %s: %w", kindOf(obj), subs[i], err)
+			}
+			if ok {
+				record(kindOf(obj)+"/status", time.Since(start))
+				wrote = append(wrote, obj)
+			}
+		}
+		served[i] = wrote
 		return nil
 	})
 	if err != nil {
 		return res, err
 	}
 	res.CreateSec = round(time.Since(t0).Seconds(), 2)
-	if err := waitAll(ctx, 5*time.Minute, "the floor's objects", subs, func(s string) bool { _, ok := b.tr.childrenDone(s); return ok }); err != nil {
+	statusSeen := func(i int) (time.Time, bool) {
+		var last time.Time
+		for _, obj := range served[i] {
+			at, ok := b.tr.childChanged(subs[i], kindOf(obj), obj.GetNamespace(), obj.GetName())
+			if !ok {
+				return last, false
+			}
+			if at.After(last) {
+				last = at
+			}
+		}
+		return last, true
+	}
+	index := make(map[string]int, n)
+	for i, s := range subs {
+		index[s] = i
+	}
+	if err := waitAll(ctx, 5*time.Minute, "the floor's objects and their status", subs, func(s string) bool {
+		_, created := b.tr.childrenDone(s)
+		_, written := statusSeen(index[s])
+		return created && written
+	}); err != nil {
 		return res, err
 	}
-	var last time.Time
-	for _, s := range subs {
-		if at, _ := b.tr.childrenDone(s); at.After(last) {
-			last = at
+	var lastChild, last time.Time
+	for i, s := range subs {
+		at, _ := b.tr.childrenDone(s)
+		if at.After(lastChild) {
+			lastChild = at
 		}
+		st, _ := statusSeen(i)
+		for _, t := range []time.Time{at, st} {
+			if t.After(last) {
+				last = t
+			}
+		}
+		res.StatusWrites += len(served[i])
 	}
 	s2, err := b.apiMetrics(ctx)
 	if err != nil {
@@ -382,22 +447,29 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 	c2 := countersFrom(s2)
 	res.ServerCPUSec = round(serverCPU()-cpu0, 1)
 	res.ServerMeanMs = serverLatency(s1, s2)
+	res.ChildrenSec = round(lastChild.Sub(t0).Seconds(), 2)
 	res.Sec = round(last.Sub(t0).Seconds(), 2)
 	res.Writes = c2.Sub(c1).Writes()
-	res.WritesPerS = round(res.Writes/res.Sec, 0)
+	res.WritesPerS = round((res.Writes+float64(res.StatusWrites))/res.Sec, 0)
 	res.KindMeanMs = map[string]float64{}
 	for kind, c := range kindCount {
 		res.KindMeanMs[kind] = round(float64(kindNanos[kind])/float64(c)/1e6, 2)
 	}
-	logf("  floor %s: %.2fs (%.0f writes/s), %d granted requests; server mean ms: Ingress %.0f, Service %.0f, ConfigMap %.0f",
-		tag, res.Sec, res.WritesPerS, res.GrantedReqs, res.ServerMeanMs["POST ingresses"], res.ServerMeanMs["POST services"], res.ServerMeanMs["POST configmaps"])
+	route := "ingresses"
+	if b.platform.Routing == config.RoutingGateway {
+		route = "httproutes"
+	}
+	logf("  floor %s: %.2fs (objects %.2fs; %.0f creates + %d status writes, %.0f writes/s), %d granted requests; server mean ms: %s %.0f, Service %.0f, ConfigMap %.0f",
+		tag, res.Sec, res.ChildrenSec, res.Writes, res.StatusWrites, res.WritesPerS, res.GrantedReqs, route, res.ServerMeanMs["POST "+route], res.ServerMeanMs["POST services"], res.ServerMeanMs["POST configmaps"])
 	return res, nil
 }
 
-// removeFloorHosts deletes the Ingresses and DNSEndpoints of the floor runs: the
-// operator caches every Ingress and DNSEndpoint in the cluster (their hosts decide
-// whether a name is free), and the floor's should not weigh on its memory later. The
-// floor's other objects lack the request label and stay out of its cache.
+// removeFloorHosts deletes the floor's objects of the kinds that serve or publish
+// hosts (HTTPRoute, ListenerSet and DNSEndpoint with routing gateway; Ingress and
+// DNSEndpoint with ingress): the operator follows every such object in the cluster
+// (their hosts decide whether a name is free), and the floor's should not weigh on its
+// memory later. The floor's other objects lack the request label and stay out of its
+// cache.
 func (b *bench) removeFloorHosts(ctx context.Context, n int, tags ...string) error {
 	var subs []string
 	for _, tag := range tags {
@@ -405,9 +477,11 @@ func (b *bench) removeFloorHosts(ctx context.Context, n int, tags ...string) err
 	}
 	return parallel(ctx, len(subs), b.o.Workers, func(ctx context.Context, i int) error {
 		ns := b.platform.NamespaceFor(subs[i])
-		for _, obj := range []client.Object{&networkingv1.Ingress{}, &externaldnsv1.DNSEndpoint{}} {
+		for _, gvk := range b.site.hostKinds {
+			obj := &metav1.PartialObjectMetadata{}
+			obj.SetGroupVersionKind(gvk)
 			obj.SetNamespace(ns)
-			obj.SetName("web")
+			obj.SetName(controllers.SiteName)
 			if err := b.admin.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
 				return err
 			}
@@ -445,6 +519,7 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 	p1 := b.opProc()
 	m1, _, _ := b.scrapeOperator(ctx)
 	cpu1 := serverCPU()
+	standIn1 := b.standIn.Writes()
 
 	sentAt := make([]time.Time, n)
 	if b.o.APIServerProfile != "" && n == slices.Max(b.o.N) {
@@ -458,7 +533,7 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 		return err
 	}
 	approvals := time.Since(t0)
-	if err := waitAll(ctx, wait, "every site's ten objects", list, func(s string) bool { _, ok := b.tr.childrenDone(s); return ok }); err != nil {
+	if err := waitAll(ctx, wait, "every site's objects", list, func(s string) bool { _, ok := b.tr.childrenDone(s); return ok }); err != nil {
 		return err
 	}
 	if err := waitAll(ctx, wait, "every request Ready", list, func(s string) bool { _, ok := b.tr.reached(s, hostingv1.PhaseReady); return ok }); err != nil {
@@ -497,16 +572,19 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 		OperatorMetrics: operatorMeans(m1, m2)}
 	tp.SitesPerSec = round(float64(n)/tp.ReadySec, 1)
 	tp.LoadAvg = loadAvg()
-	tp.RatioChildren, tp.RatioReady = ratio(tp.ChildrenSec, floor.Sec), ratio(tp.ReadySec, floor.Sec)
+	tp.StandInWrites = b.standIn.Writes() - standIn1
+	// Objects against objects, Ready (objects and the controllers' status) against
+	// the floor's objects and the same status writes.
+	tp.RatioChildren, tp.RatioReady = ratio(tp.ChildrenSec, floor.ChildrenSec), ratio(tp.ReadySec, floor.Sec)
 	b.res.Throughput = append(b.res.Throughput, tp)
 
 	per := c2.Sub(c1).Div(float64(n))
-	wr := writesResult{N: n, HostHijackingPolicy: policy, PerRequest: per, Total: round(per.Writes(), 2), Minimum: minimumWrites,
-		Ratio: round(per.Writes()/minimumWrites, 2), Lifecycle: round(c2.Sub(c0).Writes()/float64(n), 2),
+	wr := writesResult{N: n, HostHijackingPolicy: policy, PerRequest: per, Total: round(per.Writes(), 2), Minimum: b.minimumWrites(),
+		Ratio: round(per.Writes()/b.minimumWrites(), 2), Lifecycle: round(c2.Sub(c0).Writes()/float64(n), 2),
 		Breakdown: writeBreakdown(s1, s2)}
 	b.res.Writes = append(b.res.Writes, wr)
-	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor %.2fs, ratio %.2f); API server+etcd CPU %.1fs (floor %.1fs); %.2f writes/request %+v",
-		n, approvals.Round(time.Millisecond), tp.ChildrenSec, tp.ReadySec, floor.Sec, tp.RatioReady, tp.ServerCPUSec, floor.ServerCPUSec, wr.Total, per)
+	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor %.2fs, ratio %.2f); API server+etcd CPU %.1fs (floor %.1fs); %.2f writes/request %+v; stand-in %d status writes",
+		n, approvals.Round(time.Millisecond), tp.ChildrenSec, tp.ReadySec, floor.Sec, tp.RatioReady, tp.ServerCPUSec, floor.ServerCPUSec, wr.Total, per, tp.StandInWrites)
 	return nil
 }
 
@@ -810,16 +888,15 @@ func (b *bench) setHijackPolicy(ctx context.Context, on bool) error {
 }
 
 // cacheFootprint lists, as JSON, what the operator's cache holds (every request,
-// every Ingress and DNSEndpoint, and the labelled objects of the other kinds) and how
+// every object of the kinds that serve or publish hosts, and the labelled objects of
+// the other kinds) and how
 // much of it is managedFields: a proxy for what its memory is spent on.
 func (b *bench) cacheFootprint(ctx context.Context) (footprint, error) {
 	fp := footprint{ByKind: map[string]kindFootprint{}}
-	kinds := append([]schema.GroupVersionKind{hostingv1.GroupVersion.WithKind("SubdomainRequest")}, childKinds...)
+	kinds := append([]schema.GroupVersionKind{hostingv1.GroupVersion.WithKind("SubdomainRequest")}, b.site.kinds...)
 	for _, gvk := range kinds {
 		var opts []client.ListOption
-		switch gvk.Kind {
-		case "SubdomainRequest", "Ingress", "DNSEndpoint":
-		default:
+		if gvk.Kind != "SubdomainRequest" && !slices.Contains(b.site.hostKinds, gvk) {
 			opts = append(opts, client.HasLabels{hostingv1.RequestLabel})
 		}
 		var k kindFootprint

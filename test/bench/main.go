@@ -3,8 +3,9 @@
 // admission policies and roles), the operator as its built binary with its own
 // service-account identity, the officials approving as themselves, and external-dns
 // publishing to BIND 9 for the DNS figures. Each figure stands beside a floor measured
-// in the same run: the same objects written directly by a plain client, or the same
-// DNSEndpoint published without the operator.
+// in the same run: the same objects, and the status their controllers would write,
+// written directly by a plain client, or the same DNSEndpoint published without the
+// operator.
 //
 //	go run ./test/bench [-n 100,1000] [-idle 60s] [-scale 1000,10000] [-dns-names 20] [-quick]
 //
@@ -29,6 +30,8 @@ import (
 	"syscall"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -81,7 +84,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.Workers, "workers", 16, "Operator --workers, and the floor's and the benchmark's parallel writers.")
 	flag.IntVar(&o.QPS, "kube-api-qps", 1000, "Operator --kube-api-qps.")
 	flag.IntVar(&o.Burst, "kube-api-burst", 2000, "Operator --kube-api-burst.")
-	flag.StringVar(&o.ScaleMode, "scale-mode", "auto", "Figure 7: requests added to reach a -scale size are 'ready' (approved and provisioned, 10 objects each), 'pending' (filed, waiting for the Kepala Dinas), or 'auto': ready when at most -scale-ready-max are added, else pending.")
+	flag.StringVar(&o.ScaleMode, "scale-mode", "auto", "Figure 7: requests added to reach a -scale size are 'ready' (approved and provisioned, all of a site's objects each), 'pending' (filed, waiting for the Kepala Dinas), or 'auto': ready when at most -scale-ready-max are added, else pending.")
 	flag.StringVar(&o.HeapProfiles, "heap-profiles", "", "Directory for the operator's heap profile (go tool pprof) at each figure-7 size; the measured operators then serve /debug/pprof on a local port.")
 	flag.StringVar(&o.APIServerProfile, "apiserver-profile", "", "Write a 30 s CPU profile of the API server, taken during the largest figure-2 batch, to this file (go tool pprof).")
 	flag.IntVar(&o.ScaleReadyMax, "scale-ready-max", 2000, "With -scale-mode=auto, the most requests added as ready at one size.")
@@ -198,6 +201,11 @@ type bench struct {
 	cfgDNS     string
 	cfgNoDNS   string
 	platform   config.Config
+
+	// site is what the operator makes per site in this configuration; standIn writes
+	// the status the environment's controllers would write on it.
+	site    siteShape
+	standIn *standIn
 
 	bind *harness.BIND
 	edns *harness.Process
@@ -455,13 +463,55 @@ func (b *bench) setup(ctx context.Context) error {
 	if err := env.ApplyPolicySettings(ctx, b.platform); err != nil {
 		return err
 	}
+	// The shared Gateway's namespace, which the sites' NetworkPolicies admit traffic
+	// from and their HTTPRoutes and ListenerSets name, exists as on a real platform.
+	if b.platform.Routing == config.RoutingGateway {
+		gwNS := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: b.platform.Gateway.Namespace}}
+		if err := b.admin.Create(ctx, gwNS); client.IgnoreAlreadyExists(err) != nil {
+			return err
+		}
+	}
+	marker := &harness.StandIn{NamespacePrefix: b.platform.NamespacePrefix, Address: targetIP}
+	if b.site, err = newSiteShape(b.platform, marker); err != nil {
+		return err
+	}
+	b.res.Setup.ObjectsPerSite = b.site.objectsPerSite()
+	for _, k := range b.site.kinds {
+		b.res.Setup.SiteKinds = append(b.res.Setup.SiteKinds, k.Kind)
+	}
+	for _, k := range b.site.served {
+		b.res.Setup.StoodIn = append(b.res.Setup.StoodIn, k.Kind)
+	}
 	trackerCfg := rest.CopyConfig(env.Config)
 	trackerCfg.QPS = -1
 	trackerCtx, cancel := context.WithCancel(context.Background())
 	b.onCleanup(cancel)
-	if b.tr, err = startTracker(trackerCtx, trackerCfg); err != nil {
+	if b.tr, err = startTracker(trackerCtx, trackerCfg, b.site); err != nil {
 		return fmt.Errorf("starting the benchmark's watch: %w", err)
 	}
+	// The stand-in for the environment's controllers runs, under its own identity,
+	// from here to the end: it has work only while the operator provisions sites.
+	if err := env.ApplyYAML(ctx, []byte(standInRBAC)); err != nil {
+		return err
+	}
+	if err := env.BindGroup(ctx, standInRole, standInGroup); err != nil {
+		return err
+	}
+	_, standInCfg, err := env.User(standInUser, standInGroups...)
+	if err != nil {
+		return err
+	}
+	standInCfg = rest.CopyConfig(standInCfg)
+	standInCfg.QPS = -1
+	standInClient, err := client.New(standInCfg, client.Options{Scheme: testenv.Scheme})
+	if err != nil {
+		return err
+	}
+	if b.standIn, err = startStandIn(trackerCtx, standInCfg, standInClient, marker, b.site.served, b.o.Workers); err != nil {
+		return fmt.Errorf("starting the stand-in: %w", err)
+	}
+	logf("a site is %d objects (%s); the stand-in writes the status of %v", b.site.objectsPerSite(),
+		strings.Join(b.res.Setup.SiteKinds, ", "), b.res.Setup.StoodIn)
 	b.res.Setup.OperatorArgs = b.operatorArgs("<config>", "127.0.0.1:<port>")
 	return nil
 }

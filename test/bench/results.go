@@ -51,6 +51,13 @@ type machine struct {
 type setupInfo struct {
 	OperatorPriorityLevel string   `json:"operatorPriorityLevel"`
 	OperatorArgs          []string `json:"operatorArgs"`
+	// ObjectsPerSite and SiteKinds: what the operator makes per site in the measured
+	// configuration (controllers.DesiredObjects), the Namespace included.
+	ObjectsPerSite int      `json:"objectsPerSite"`
+	SiteKinds      []string `json:"siteKinds"`
+	// StoodIn: the kinds whose status the stand-in writes (as their controllers
+	// would), once per object, as its own service account; the floor writes the same.
+	StoodIn []string `json:"statusStoodInFor"`
 }
 
 // dist summarises durations in milliseconds. Percentiles are nearest-rank: with 50
@@ -93,7 +100,7 @@ func round(v float64, digits int) float64 {
 type latencyResult struct {
 	Requests int    `json:"requests"`
 	LoadAvg  string `json:"loadAvg"`
-	// ToChildren: the Kepala Seksi's approval sent → the last of the ten objects seen.
+	// ToChildren: the Kepala Seksi's approval sent → the last of the site's objects seen.
 	ToChildren dist `json:"approvalToChildren"`
 	// ToReady: the approval sent → phase Ready (DNS answered by BIND, verified by the operator).
 	ToReady dist `json:"approvalToReady"`
@@ -106,13 +113,18 @@ type latencyResult struct {
 type floorResult struct {
 	N       int    `json:"n"`
 	LoadAvg string `json:"loadAvg"`
-	// Sec: the first create sent → the last object seen by the benchmark's watch.
-	Sec         float64            `json:"sec"`
-	CreateSec   float64            `json:"lastCreateAnsweredSec"`
-	WritesPerS  float64            `json:"writesPerSec"`
-	Writes      float64            `json:"writes"`
-	KindMeanMs  map[string]float64 `json:"createLatencyMeanMsByKind"`
-	GrantedReqs int                `json:"grantedRequestsInCluster"`
+	// Sec: the first create sent → the last object and the last of the stood-in
+	// status writes seen by the benchmark's watch; ChildrenSec: → the last object seen.
+	Sec         float64 `json:"sec"`
+	ChildrenSec float64 `json:"allObjectsSec"`
+	// StatusWrites: the status writes done as the stand-in does them for the
+	// operator's sites (its identity, not counted in Writes, the operator's).
+	StatusWrites int                `json:"standInStatusWrites"`
+	CreateSec    float64            `json:"lastCreateAnsweredSec"`
+	WritesPerS   float64            `json:"writesPerSec"`
+	Writes       float64            `json:"writes"`
+	KindMeanMs   map[string]float64 `json:"createLatencyMeanMsByKind"`
+	GrantedReqs  int                `json:"grantedRequestsInCluster"`
 	// ServerCPUSec: CPU seconds the API server and etcd used meanwhile.
 	ServerCPUSec float64 `json:"serverCPUSec"`
 	// ServerMeanMs: the API server's mean time per write, by verb and resource.
@@ -135,7 +147,11 @@ type throughputResult struct {
 	ChildrenSec  float64 `json:"allChildrenSec"`
 	ReadySec     float64 `json:"allReadySec"`
 	SitesPerSec  float64 `json:"readySitesPerSec"`
-	// RatioChildren and RatioReady are operator time over the floor's.
+	// StandInWrites: the status writes of the stand-in for the environment's
+	// controllers in the window (not the operator's; not in figure 3).
+	StandInWrites int64 `json:"standInStatusWrites"`
+	// RatioChildren: operator's all objects over the floor's; RatioReady: all Ready
+	// over the floor's objects and status writes.
 	RatioChildren float64 `json:"ratioChildren"`
 	RatioReady    float64 `json:"ratioReady"`
 	// PerRequest: each request's own approval → Ready under load.
@@ -261,10 +277,13 @@ type target struct {
 
 // minimumWrites is the fewest writes the design allows from the last approval to
 // Ready: the grant recorded in a granted-hosts ConfigMap (the host-hijacking policy's
-// maps), ten creates (Namespace and nine children), one status write (Ready), one
-// Event (the applicant is told). The finalizer is added when the request is filed,
-// before this window (it counts in the lifecycle figure).
-const minimumWrites = 13
+// maps), one create per object of the site (the Namespace and what is in it: twelve
+// with routing gateway and TLS, ten when the recorded runs had an Ingress with
+// cert-manager's annotation), one status write (Ready), one Event (the applicant is
+// told). The finalizer is added when the request is filed, before this window (it
+// counts in the lifecycle figure). The status writes of the environment's controllers
+// (the stand-in's) are not the operator's and are not counted.
+func (b *bench) minimumWrites() float64 { return float64(b.site.objectsPerSite() + 3) }
 
 func (b *bench) evaluateTargets() {
 	var t []target
@@ -292,7 +311,7 @@ func (b *bench) evaluateTargets() {
 	for i := range b.res.Writes {
 		x := b.res.Writes[i]
 		if x.HostHijackingPolicy && x.N == b.o.N[len(b.o.N)-1] {
-			add("3", fmt.Sprintf("writes/request ≤ 1.2 × %d at N=%d", minimumWrites, x.N), fmt.Sprintf("%.2f (%.2f×)", x.Total, x.Ratio), x.Ratio <= 1.2)
+			add("3", fmt.Sprintf("writes/request ≤ 1.2 × %.0f at N=%d", x.Minimum, x.N), fmt.Sprintf("%.2f (%.2f×)", x.Total, x.Ratio), x.Ratio <= 1.2)
 		}
 	}
 	if i := b.res.Idle; i != nil {
@@ -349,7 +368,7 @@ func (b *bench) printTable(out io.Writer) {
 	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "Figure\tMeasure\tValue")
 	if l := r.Latency; l != nil {
-		fmt.Fprintf(w, "1\tlast approval → 10 objects, %d requests one at a time\tp50 %.0f ms, p99 %.0f ms\n", l.Requests, l.ToChildren.P50, l.ToChildren.P99)
+		fmt.Fprintf(w, "1\tlast approval → %d objects, %d requests one at a time\tp50 %.0f ms, p99 %.0f ms\n", r.Setup.ObjectsPerSite, l.Requests, l.ToChildren.P50, l.ToChildren.P99)
 		fmt.Fprintf(w, "1\tlast approval → Ready (DNS answered)\tp50 %.0f ms, p99 %.0f ms\n", l.ToReady.P50, l.ToReady.P99)
 		fmt.Fprintf(w, "1\toperator writes per request (with DNS verification)\t%.2f\n", l.WritesTotal)
 	}
@@ -366,8 +385,8 @@ func (b *bench) printTable(out io.Writer) {
 		if !x.HostHijackingPolicy {
 			continue
 		}
-		fmt.Fprintf(w, "3\tN=%d operator writes per request (minimum %d)\t%.2f = %.2f status + %.2f sdr + %.2f events + %.2f create + %.2f update/patch + %.2f delete (%.2f×)\n",
-			x.N, minimumWrites, x.Total, x.PerRequest.SDRStatus, x.PerRequest.SDR, x.PerRequest.Events, x.PerRequest.Creates, x.PerRequest.Updates, x.PerRequest.Deletes, x.Ratio)
+		fmt.Fprintf(w, "3\tN=%d operator writes per request (minimum %.0f)\t%.2f = %.2f status + %.2f sdr + %.2f events + %.2f create + %.2f update/patch + %.2f delete (%.2f×)\n",
+			x.N, x.Minimum, x.Total, x.PerRequest.SDRStatus, x.PerRequest.SDR, x.PerRequest.Events, x.PerRequest.Creates, x.PerRequest.Updates, x.PerRequest.Deletes, x.Ratio)
 	}
 	if i := r.Idle; i != nil {
 		fmt.Fprintf(w, "4\toperator writes in %.0fs idle, %d requests\t%.0f\n", i.Seconds, i.Requests, i.Writes)

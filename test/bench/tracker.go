@@ -9,7 +9,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -18,27 +17,16 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
 
-// childKinds are the Namespace and the nine kinds the operator creates in it.
-var childKinds = []schema.GroupVersionKind{
-	{Version: "v1", Kind: "Namespace"},
-	{Version: "v1", Kind: "ResourceQuota"},
-	{Version: "v1", Kind: "LimitRange"},
-	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding"},
-	{Version: "v1", Kind: "ConfigMap"},
-	{Group: "apps", Version: "v1", Kind: "Deployment"},
-	{Version: "v1", Kind: "Service"},
-	{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"},
-	{Group: "externaldns.k8s.io", Version: "v1alpha1", Kind: "DNSEndpoint"},
-}
-
 // tracker watches, as the administrator, every request and every object carrying the
-// subdomain label, and records when each was first seen and when each request first
-// reached each phase. Times are taken when the watch event arrives, so a measurement
-// is "until the API server told a watcher", as a user with kubectl -w would see it.
+// subdomain label (of the kinds a site is made of: siteShape), and records when each
+// was first seen and last changed, and when each request first reached each phase.
+// Times are taken when the watch event arrives, so a measurement is "until the API
+// server told a watcher", as a user with kubectl -w would see it.
 type tracker struct {
 	mu       sync.Mutex
+	perSite  int                             // objects per site (the Namespace included)
 	children map[string]map[string]time.Time // subdomain → kind/namespace/name → first seen
+	changed  map[string]map[string]time.Time // subdomain → kind/namespace/name → last update seen
 	requests map[string]*requestState
 }
 
@@ -48,8 +36,9 @@ type requestState struct {
 	deleted bool
 }
 
-func startTracker(ctx context.Context, cfg *rest.Config) (*tracker, error) {
-	t := &tracker{children: map[string]map[string]time.Time{}, requests: map[string]*requestState{}}
+func startTracker(ctx context.Context, cfg *rest.Config, shape siteShape) (*tracker, error) {
+	t := &tracker{perSite: shape.objectsPerSite(), children: map[string]map[string]time.Time{},
+		changed: map[string]map[string]time.Time{}, requests: map[string]*requestState{}}
 	strip := cache.TransformStripManagedFields()
 	requests, err := cache.New(cfg, cache.Options{Scheme: testenv.Scheme, DefaultTransform: strip})
 	if err != nil {
@@ -74,7 +63,7 @@ func startTracker(ctx context.Context, cfg *rest.Config) (*tracker, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, gvk := range childKinds {
+	for _, gvk := range shape.kinds {
 		m := &metav1.PartialObjectMetadata{}
 		m.SetGroupVersionKind(gvk)
 		inf, err := children.GetInformer(ctx, m)
@@ -83,7 +72,8 @@ func startTracker(ctx context.Context, cfg *rest.Config) (*tracker, error) {
 		}
 		kind := gvk.Kind
 		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-			AddFunc: func(obj any) { t.onChild(kind, obj) },
+			AddFunc:    func(obj any) { t.onChild(kind, obj) },
+			UpdateFunc: func(_, obj any) { t.onChildChanged(kind, obj) },
 		}); err != nil {
 			return nil, err
 		}
@@ -140,12 +130,39 @@ func (t *tracker) onChild(kind string, obj any) {
 	}
 }
 
-// childrenDone returns when the last of a subdomain's ten objects was seen.
+// onChildChanged records when an object last changed (its metadata-only watch sees
+// every new resourceVersion, a status write included).
+func (t *tracker) onChildChanged(kind string, obj any) {
+	now := time.Now()
+	m, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return
+	}
+	sub := m.Labels[hostingv1.SubdomainLabel]
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	changed := t.changed[sub]
+	if changed == nil {
+		changed = map[string]time.Time{}
+		t.changed[sub] = changed
+	}
+	changed[kind+"/"+m.Namespace+"/"+m.Name] = now
+}
+
+// childChanged returns when an object of a subdomain was last seen changing.
+func (t *tracker) childChanged(sub, kind, namespace, name string) (time.Time, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at, ok := t.changed[sub][kind+"/"+namespace+"/"+name]
+	return at, ok
+}
+
+// childrenDone returns when the last of a subdomain's objects was seen.
 func (t *tracker) childrenDone(sub string) (time.Time, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	seen := t.children[sub]
-	if len(seen) < childrenPerSite {
+	if len(seen) < t.perSite {
 		return time.Time{}, false
 	}
 	var last time.Time
