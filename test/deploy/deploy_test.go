@@ -61,6 +61,10 @@ var _ = BeforeSuite(func() {
 
 	env, err = testenv.Start(ctx)
 	Expect(err).NotTo(HaveOccurred())
+	// envtest runs no kubelet, Gateway controller or cert-manager: the stand-in writes
+	// the status they would, so that a site that is made also serves (Ready).
+	standIn := &harness.StandIn{Client: env.Client, NamespacePrefix: "web-", Address: "203.0.113.10"}
+	go standIn.Run(ctx, 300*time.Millisecond)
 	kubeconfig, err = env.WriteKubeconfigs(workDir, testenv.People(operatorUser))
 	Expect(err).NotTo(HaveOccurred())
 })

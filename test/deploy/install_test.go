@@ -636,8 +636,20 @@ var _ = Describe("helm install on a new cluster", Ordered, func() {
 		helmBin()
 		edns, err := testenv.ExternalDNSCRDDir()
 		Expect(err).NotTo(HaveOccurred())
-		// external-dns's DNSEndpoint CRD, as on a cluster that runs external-dns.
-		fresh = startCluster(filepath.Join(workDir, "helm-cluster"), testenv.People(chartOperator), edns)
+		gatewayAPI, err := testenv.GatewayAPICRDDir()
+		Expect(err).NotTo(HaveOccurred())
+		certManager, err := testenv.CertManagerCRDDir()
+		Expect(err).NotTo(HaveOccurred())
+		// external-dns's DNSEndpoint CRD, the Gateway API's and cert-manager's, as on a
+		// cluster that runs external-dns, routes through the Gateway API and issues
+		// certificates (the chart's default configuration).
+		fresh = startCluster(filepath.Join(workDir, "helm-cluster"), testenv.People(chartOperator), edns, gatewayAPI, certManager)
+		// No kubelet, Gateway controller or cert-manager runs here: the stand-in writes
+		// the status they would, so that the site can become Ready.
+		standIn := &harness.StandIn{Client: fresh.env.Client, NamespacePrefix: "web-", Address: "203.0.113.10"}
+		standInCtx, stopStandIn := context.WithCancel(ctx)
+		DeferCleanup(stopStandIn)
+		go standIn.Run(standInCtx, 300*time.Millisecond)
 		// No DNS server or mail server to ask in this test; the officials' groups of
 		// the suite's people.
 		values = filepath.Join(workDir, "helm-values.yaml")
