@@ -887,6 +887,33 @@ func (b *bench) setHijackPolicy(ctx context.Context, on bool) error {
 	})
 }
 
+// hardeningBindings bind the admission policies the hardening (issue 10) added.
+var hardeningBindings = []string{
+	"operator-confinement.hosting.kuduskab.go.id", "ingress-hosts.hosting.kuduskab.go.id", "dnsendpoint-hosts.hosting.kuduskab.go.id",
+	"subdomainrequest-metadata.hosting.kuduskab.go.id", "subdomainrequest-form.hosting.kuduskab.go.id",
+}
+
+// dropHardening removes the hardening policies' bindings from the benchmark's own
+// control plane and waits until the API server no longer enforces them: the operator
+// confinement, which refuses the operator's identity a ConfigMap in kube-system, lets
+// a dry run of it through.
+func (b *bench) dropHardening(ctx context.Context) error {
+	for _, name := range hardeningBindings {
+		binding := &admissionv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if err := b.admin.Delete(ctx, binding); err != nil {
+			return fmt.Errorf("deleting binding %s: %w", name, err)
+		}
+	}
+	return waitFor(ctx, time.Minute, 200*time.Millisecond, "the operator confinement no longer enforced", func() (bool, string) {
+		probe := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "bench-confinement-probe"}}
+		err := b.floor.Create(ctx, probe, client.DryRunAll)
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+}
+
 // cacheFootprint lists, as JSON, what the operator's cache holds (every request,
 // every object of the kinds that serve or publish hosts, and the labelled objects of
 // the other kinds) and how

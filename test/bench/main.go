@@ -67,8 +67,13 @@ type options struct {
 	// HeapProfiles: a directory for the operator's heap profile at each figure-7 size.
 	HeapProfiles string `json:"heapProfiles,omitempty"`
 	PolicyOff    bool   `json:"policyOff"`
-	Out          string `json:"-"`
-	Keep         bool   `json:"-"`
+	// LatencyOnly stops after figure 1; WithoutHardening removes, for the whole run,
+	// the bindings of the admission policies the hardening added (issue 10), to show
+	// their share of figure 1.
+	LatencyOnly      bool   `json:"latencyOnly,omitempty"`
+	WithoutHardening bool   `json:"withoutHardening,omitempty"`
+	Out              string `json:"-"`
+	Keep             bool   `json:"-"`
 }
 
 func parseFlags() (options, error) {
@@ -89,6 +94,8 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.APIServerProfile, "apiserver-profile", "", "Write a 30 s CPU profile of the API server, taken during the largest figure-2 batch, to this file (go tool pprof).")
 	flag.IntVar(&o.ScaleReadyMax, "scale-ready-max", 2000, "With -scale-mode=auto, the most requests added as ready at one size.")
 	flag.BoolVar(&o.PolicyOff, "policy-off", false, "Figure 2: also run the pairs with the host-hijacking policy's binding removed.")
+	flag.BoolVar(&o.LatencyOnly, "latency-only", false, "Stop after figure 1.")
+	flag.BoolVar(&o.WithoutHardening, "without-hardening", false, "Remove the bindings of the hardening's admission policies (operator-confinement, ingress-hosts, dnsendpoint-hosts, subdomainrequest-metadata, subdomainrequest-form) for the whole run: their share of the figures.")
 	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")
 	flag.BoolVar(&o.Keep, "keep", false, "Keep the work directory (logs of every process) even on success.")
 	flag.Parse()
@@ -236,6 +243,11 @@ func (b *bench) run(ctx context.Context) error {
 	if err := b.setup(ctx); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
+	if b.o.WithoutHardening {
+		if err := b.dropHardening(ctx); err != nil {
+			return fmt.Errorf("removing the hardening policies' bindings: %w", err)
+		}
+	}
 
 	// Phase A: the operator as a user runs it, verifying DNS with BIND.
 	logf("phase A: BIND, external-dns and the operator with DNS verification")
@@ -250,6 +262,11 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	if err := b.figureLatency(ctx); err != nil {
 		return fmt.Errorf("figure 1: %w", err)
+	}
+	if b.o.LatencyOnly {
+		b.stopOperator()
+		b.stopDNS()
+		return nil
 	}
 	if err := b.figureDNS(ctx); err != nil {
 		return fmt.Errorf("figure 6: %w", err)
