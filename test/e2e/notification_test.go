@@ -16,7 +16,6 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
-	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
 )
 
 var _ = Describe("Telling the applicant", Ordered, func() {
@@ -203,5 +202,3 @@ var _ = Describe("Metrics", func() {
 	})
 })
 
-var _ = client.IgnoreNotFound
-var _ = harness.FreePort
