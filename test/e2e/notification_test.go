@@ -201,4 +201,3 @@ var _ = Describe("Metrics", func() {
 		Expect(body).To(ContainSubstring(`subdomain_requests{phase="PendingKepalaDinas"}`))
 	})
 })
-
