@@ -33,6 +33,7 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/dnscheck"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/memlimit"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/policysettings"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/preflight"
@@ -90,6 +91,14 @@ func main() {
 		}
 		fmt.Print(string(out))
 		return
+	}
+
+	// A soft memory limit below the container's, so that the collector works against
+	// the limit rather than the kernel killing the process (GOMEMLIMIT, if given, wins).
+	if soft, from, err := memlimit.Set("/sys/fs/cgroup"); err != nil {
+		log.Error(err, "reading the container's memory limit; running without a soft memory limit")
+	} else if soft > 0 {
+		log.Info("soft memory limit", "MiB", soft>>20, "from", from)
 	}
 
 	restConfig := ctrl.GetConfigOrDie()
