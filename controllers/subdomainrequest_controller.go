@@ -60,6 +60,8 @@ type SubdomainRequestReconciler struct {
 	store *sitestore.Store
 	// applier creates and repairs the site's objects.
 	applier *apply.Applier
+	// atStart: the provisioned objects were verified by listing them (restart.go).
+	atStart verifiedAtStart
 }
 
 // The request itself (the site's kinds are in site.go, beside the table); "provision"
@@ -139,6 +141,7 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	// Step 5: the technical staff's work, once all three officials approved.
 	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || st.claimed) {
 		stage = stageProvisioning
+		r.atStart.wait(ctx, r.verifyProvisioned)
 		res, err := r.reconcileProvisioning(ctx, sdr, st)
 		if err != nil {
 			return res, err

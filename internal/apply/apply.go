@@ -197,6 +197,18 @@ func joinPath(path, key string) string {
 	return path + "." + key
 }
 
+// Remember records an existing object, read by the caller (a restarted operator lists
+// each kind page by page rather than reading every object), as verified when it is the
+// owner's and holds what desired sets; it reports whether it did. An object it does
+// not record is read and compared by Ensure as usual.
+func (a *Applier) Remember(owner Owner, desired, existing client.Object) bool {
+	if Ownership(owner, existing) != Unchanged || !Subset(desired, existing) {
+		return false
+	}
+	a.verified.set(objectKey(KindOf(desired), desired), sitestore.VersionOf(existing), desiredHash(desired))
+	return true
+}
+
 // Forget drops what is remembered of an object (it was released or deleted).
 func (a *Applier) Forget(obj client.Object) { a.verified.forget(objectKey(KindOf(obj), obj)) }
 

@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"k8s.io/client-go/rest"
+	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -75,9 +79,27 @@ var _ = Describe("Telling the applicant", Ordered, func() {
 		}
 		before := versions()
 		Expect(before).To(HaveLen(10))
+		readsBefore := objectReads()
 		operator.Stop()
 		operator = startOperator()
 		Consistently(versions, "8s", "500ms").Should(Equal(before))
+
+		// The restarted operator verified the sites by listing each kind page by page,
+		// not by reading each object: the API server served fewer single-object GETs of
+		// the site kinds than there are objects it verified (one each, before; what is
+		// left are the objects that cannot be verified so, such as a starter site its
+		// applicant took over, or another spec's conflicts).
+		readsAfter := objectReads()
+		gets := 0
+		for resource, n := range readsAfter {
+			gets += n - readsBefore[resource]
+		}
+		verifiedLine := regexp.MustCompile(`verified the provisioned objects by listing them.*"objects": (\d+), "verified": (\d+)`)
+		Expect(operator.Log()).To(MatchRegexp(verifiedLine.String()))
+		m := verifiedLine.FindStringSubmatch(operator.Log())
+		verified, _ := strconv.Atoi(m[2])
+		Expect(verified).To(BeNumerically(">=", 10), m[0])
+		Expect(gets).To(BeNumerically("<", verified), "single-object GETs of the site kinds across the restart: %v, before %v (%s)", readsAfter, readsBefore, m[0])
 	})
 
 	It("retries while the SMTP server is down, never holds up Ready, and delivers once it is back", func() {
@@ -201,3 +223,37 @@ var _ = Describe("Metrics", func() {
 		Expect(body).To(ContainSubstring(`subdomain_requests{phase="PendingKepalaDinas"}`))
 	})
 })
+
+// objectReads is how many single-object GETs (not LISTs) of a site's namespaced kinds
+// the API server has served, by resource, from its own metrics.
+func objectReads() map[string]int {
+	hc, err := rest.HTTPClientFor(env.Config)
+	Expect(err).NotTo(HaveOccurred())
+	resp, err := hc.Get(strings.TrimSuffix(env.Config.Host, "/") + "/metrics")
+	Expect(err).NotTo(HaveOccurred())
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.StatusCode).To(Equal(http.StatusOK), string(body))
+	reads := map[string]int{}
+	line := regexp.MustCompile(`(?m)^apiserver_request_total\{([^}]*)\} (\d+)$`)
+	lines := line.FindAllStringSubmatch(string(body), -1)
+	Expect(lines).NotTo(BeEmpty(), "the API server's request counts")
+	for _, m := range lines {
+		labels := m[1]
+		if !strings.Contains(labels, `verb="GET"`) { // a single object; lists are verb LIST
+			continue
+		}
+		resource := regexp.MustCompile(`resource="([^"]*)"`).FindStringSubmatch(labels)
+		if resource == nil || strings.Contains(labels, `subresource="`) && !strings.Contains(labels, `subresource=""`) {
+			continue
+		}
+		switch resource[1] {
+		case "deployments", "services", "resourcequotas", "limitranges", "networkpolicies", "rolebindings",
+			"httproutes", "listenersets", "certificates", "dnsendpoints":
+			n, _ := strconv.Atoi(m[2])
+			reads[resource[1]] += n
+		}
+	}
+	return reads
+}
