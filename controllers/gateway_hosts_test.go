@@ -127,6 +127,23 @@ func refusedAsForeign(err error, what string, from, owner site) {
 			what+" in namespace "+from.namespace+" cannot serve it")))
 }
 
+// The refusals the host rules give, for every kind alike.
+func apexRefusal(s site) string {
+	return "the apex kuduskab.go.id cannot be served from namespace " + s.namespace +
+		": only the platform namespaces in policy-settings legacyNamespaces may serve it"
+}
+
+func wildcardRefusal(s site) string {
+	return "the wildcard *.kuduskab.go.id would serve names under kuduskab.go.id that nobody granted to namespace " +
+		s.namespace + "; name the one host you were granted"
+}
+
+// grantedElsewhere is host-hijacking's refusal of owner's host to what, in namespace.
+func grantedElsewhere(owner site, what, namespace string) string {
+	return "host " + owner.fqdn + " is granted to SubdomainRequest " + owner.request.Name + " (namespace " + owner.namespace + "); " +
+		what + " in namespace " + namespace + " cannot serve it"
+}
+
 var _ = Describe("Gateway API hosts under the base domain", func() {
 	var a, b site
 	BeforeEach(func() {
@@ -161,12 +178,12 @@ var _ = Describe("Gateway API hosts under the base domain", func() {
 		Entry("the apex",
 			func(a site) *gatewayv1.HTTPRoute { return httpRoute(a.namespace, "apex", "kuduskab.go.id") },
 			func(a site) string {
-				return "the apex kuduskab.go.id cannot be served from namespace " + a.namespace + ": only the platform namespaces in policy-settings legacyNamespaces may serve it"
+				return apexRefusal(a)
 			}),
 		Entry("a wildcard",
 			func(a site) *gatewayv1.HTTPRoute { return httpRoute(a.namespace, "wild", a.fqdn, "*.kuduskab.go.id") },
 			func(a site) string {
-				return "the wildcard *.kuduskab.go.id would serve names under kuduskab.go.id that nobody granted to namespace " + a.namespace + "; name the one host you were granted"
+				return wildcardRefusal(a)
 			}),
 		Entry("a wildcard under its own host",
 			func(a site) *gatewayv1.HTTPRoute { return httpRoute(a.namespace, "wild-own", "*."+a.fqdn) },
@@ -202,7 +219,7 @@ var _ = Describe("Gateway API hosts under the base domain", func() {
 	It("refuses another site's granted host to an HTTPRoute, in a site namespace and in a legacy one", func() {
 		refusedAsForeign(a.tenant.Create(ctx, httpRoute(a.namespace, "steal", b.fqdn)), "an HTTPRoute", a, b)
 		refused(admin.Create(ctx, httpRoute(legacyNamespace, uniqueName("steal"), b.fqdn)),
-			"host "+b.fqdn+" is granted to SubdomainRequest "+b.request.Name+" (namespace "+b.namespace+"); an HTTPRoute in namespace "+legacyNamespace+" cannot serve it")
+			grantedElsewhere(b, "an HTTPRoute", legacyNamespace))
 		// Allowed: a legacy namespace's host nobody was granted; a host outside the base domain.
 		Expect(admin.Create(ctx, httpRoute(legacyNamespace, uniqueName("legacy"), uniqueName("warisan")+".kuduskab.go.id"))).To(Succeed())
 		Expect(a.tenant.Create(ctx, httpRoute(a.namespace, "elsewhere", "portal.example.org"))).To(Succeed())
@@ -226,11 +243,11 @@ var _ = Describe("Gateway API hosts under the base domain", func() {
 	It("refuses a ListenerSet another site's granted host, the apex, a wildcard or a listener without hostname", func() {
 		refusedAsForeign(a.tenant.Create(ctx, listenerSet(a.namespace, "steal", a.fqdn, b.fqdn)), "a ListenerSet", a, b)
 		refused(admin.Create(ctx, listenerSet(legacyNamespace, uniqueName("steal"), b.fqdn)),
-			"host "+b.fqdn+" is granted to SubdomainRequest "+b.request.Name+" (namespace "+b.namespace+"); a ListenerSet in namespace "+legacyNamespace+" cannot serve it")
+			grantedElsewhere(b, "a ListenerSet", legacyNamespace))
 		refused(a.tenant.Create(ctx, listenerSet(a.namespace, "apex", "kuduskab.go.id")),
-			"the apex kuduskab.go.id cannot be served from namespace "+a.namespace+": only the platform namespaces in policy-settings legacyNamespaces may serve it")
+			apexRefusal(a))
 		refused(a.tenant.Create(ctx, listenerSet(a.namespace, "wild", "*.kuduskab.go.id")),
-			"the wildcard *.kuduskab.go.id would serve names under kuduskab.go.id that nobody granted to namespace "+a.namespace+"; name the one host you were granted")
+			wildcardRefusal(a))
 		refused(a.tenant.Create(ctx, listenerSet(a.namespace, "nohost", a.fqdn, "")),
 			"a ListenerSet in site namespace "+a.namespace+" must name its host: listener https-1 has no hostname and would catch every host the gateway receives")
 		// Allowed: its own host (and the operator's, in the test above).
@@ -243,11 +260,11 @@ var _ = Describe("Gateway API hosts under the base domain", func() {
 	It("refuses a Certificate for another site's granted host, the apex or a wildcard; its own is admitted", func() {
 		refusedAsForeign(a.tenant.Create(ctx, certificate(a.namespace, "steal", b.fqdn)), "a Certificate", a, b)
 		refused(admin.Create(ctx, certificate(legacyNamespace, uniqueName("steal"), b.fqdn)),
-			"host "+b.fqdn+" is granted to SubdomainRequest "+b.request.Name+" (namespace "+b.namespace+"); a Certificate in namespace "+legacyNamespace+" cannot serve it")
+			grantedElsewhere(b, "a Certificate", legacyNamespace))
 		refused(a.tenant.Create(ctx, certificate(a.namespace, "apex", "kuduskab.go.id")),
-			"the apex kuduskab.go.id cannot be served from namespace "+a.namespace+": only the platform namespaces in policy-settings legacyNamespaces may serve it")
+			apexRefusal(a))
 		refused(a.tenant.Create(ctx, certificate(a.namespace, "wild", "*.kuduskab.go.id")),
-			"the wildcard *.kuduskab.go.id would serve names under kuduskab.go.id that nobody granted to namespace "+a.namespace+"; name the one host you were granted")
+			wildcardRefusal(a))
 		// The commonName counts as a host too.
 		withCN := certificate(a.namespace, "cn", a.fqdn)
 		Expect(unstructured.SetNestedField(withCN.Object, b.fqdn, "spec", "commonName")).To(Succeed())
@@ -260,7 +277,7 @@ var _ = Describe("Gateway API hosts under the base domain", func() {
 	It("refuses a Gateway another site's granted host, anywhere; a platform Gateway without hostnames is admitted", func() {
 		refusedAsForeign(a.tenant.Create(ctx, gateway(a.namespace, "steal", b.fqdn)), "a Gateway", a, b)
 		refused(admin.Create(ctx, gateway(legacyNamespace, uniqueName("steal"), b.fqdn)),
-			"host "+b.fqdn+" is granted to SubdomainRequest "+b.request.Name+" (namespace "+b.namespace+"); a Gateway in namespace "+legacyNamespace+" cannot serve it")
+			grantedElsewhere(b, "a Gateway", legacyNamespace))
 		refused(a.tenant.Create(ctx, gateway(a.namespace, "catchall", "")),
 			"a Gateway in site namespace "+a.namespace+" must name its host: listener https has no hostname and would catch every host the gateway receives")
 		// Allowed: the platform's shared Gateway (its site listeners come from the sites'

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -86,6 +87,7 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 		}
 	}
 	outcomes := make([]apply.Outcome, len(wanted))
+	found := make([]client.Object, len(wanted))
 	errs := make([]error, len(wanted)+1)
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -93,7 +95,7 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 	})
 	for i, desired := range wanted {
 		wg.Go(func() {
-			outcomes[i], _, errs[i] = r.applier.Ensure(ctx, r.owner(sdr), desired)
+			outcomes[i], found[i], errs[i] = r.applier.Ensure(ctx, r.owner(sdr), desired)
 			if errs[i] != nil {
 				errs[i] = fmt.Errorf("provisioning %s %s/%s: %w", apply.KindOf(desired), desired.GetNamespace(), desired.GetName(), errs[i])
 			}
@@ -107,7 +109,7 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 		notServing: map[string]string{}}
 	for i, desired := range wanted {
 		if p := wantedParts[i]; p.ready != nil {
-			why, err := r.notServing(ctx, p, desired, outcomes[i])
+			why, err := r.notServing(p, desired, outcomes[i], found[i])
 			if err != nil {
 				return provisioned{}, err
 			}
@@ -129,19 +131,18 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 }
 
 // notServing reads whether a part serves, from the status its own controller wrote: the
-// store's answer for the operator's object, a read of the applicant's object when they
-// took the starter site over.
-func (r *SubdomainRequestReconciler) notServing(ctx context.Context, p part, desired client.Object, out apply.Outcome) (string, error) {
+// store's answer for the operator's object; for the applicant's object, once they took
+// the starter site over, the object as the applier just read it (existing).
+func (r *SubdomainRequestReconciler) notServing(p part, desired client.Object, out apply.Outcome, existing client.Object) (string, error) {
 	switch out {
 	case apply.Conflict, apply.Taken:
 		return fmt.Sprintf("%s %s is not this site's", p.kind, desired.GetName()), nil
 	case apply.Released:
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(p.gvr.GroupVersion().WithKind(p.kind))
-		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), u); err != nil {
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+		if err != nil {
 			return "", fmt.Errorf("reading the applicant's %s %s: %w", p.kind, desired.GetName(), err)
 		}
-		return p.ready(u), nil
+		return p.ready(&unstructured.Unstructured{Object: m}), nil
 	}
 	e, found, _ := r.store.Get(p.kind, desired.GetNamespace(), desired.GetName())
 	if !found {

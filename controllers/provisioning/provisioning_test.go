@@ -103,9 +103,13 @@ var _ = Describe("Provisioning, as the operator's confined identity", func() {
 		Eventually(func() []string { return get(s.Name).Finalizers }).Should(ContainElement(hostingv1.Finalizer))
 	})
 
-	It("leaves the starter site alone once the applicant took it over", func() {
+	It("leaves the starter site alone once the applicant took it over, and reads whether theirs serves", func() {
 		s := file("ambil", hostingv1.DeletionPolicyRetain)
 		Eventually(phaseOf(s.Name)).Should(Equal(hostingv1.PhaseReady))
+		// Nothing stands in for the Deployment controller here from now on: the
+		// applicant's new version stays not rolled out.
+		standIn.Hold("web-" + s.Name)
+		DeferCleanup(standIn.Release, "web-"+s.Name)
 		d := &appsv1.Deployment{ObjectMeta: metav1ObjectMeta("web-"+s.Name, controllers.SiteName)}
 		Expect(admin.Patch(ctx, d, client.RawPatch(types.JSONPatchType,
 			[]byte(`[{"op":"remove","path":"/metadata/labels/hosting.kuduskab.go.id~1request"},{"op":"replace","path":"/spec/replicas","value":3}]`)))).To(Succeed())
@@ -114,6 +118,10 @@ var _ = Describe("Provisioning, as the operator's confined identity", func() {
 			return *d.Spec.Replicas
 		}, "2s").Should(Equal(int32(3)))
 		Expect(get(s.Name).Status.Phase).To(Equal(hostingv1.PhaseReady))
+		Eventually(func() string {
+			c := meta.FindStatusCondition(get(s.Name).Status.Conditions, hostingv1.ConditionSiteAvailable)
+			return c.Reason + ": " + c.Message
+		}).Should(Equal(hostingv1.ReasonSiteUnavailable + ": Deployment web is not rolled out yet: the Deployment controller has not seen its latest version"))
 	})
 
 	It("with Retain, releases the site and keeps its host granted", func() {
