@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,39 +21,80 @@ import (
 // for headroom while the collector catches up.
 const Fraction = 0.9
 
-// cgroupFiles are where the memory limit of the process's cgroup is read, version 2
-// first (memory.max, "max" when unlimited), then version 1.
-var cgroupFiles = []string{"memory.max", filepath.Join("memory", "memory.limit_in_bytes")}
-
 // unlimitedV1 is above any real limit: cgroup v1 reports an unlimited group as a page-
 // rounded maximum int64.
 const unlimitedV1 = 1 << 62
 
-// Limit reads the memory limit under root (normally /sys/fs/cgroup): 0 when there is
-// none.
-func Limit(root string) (int64, error) {
-	for _, f := range cgroupFiles {
-		data, err := os.ReadFile(filepath.Join(root, f))
-		if errors.Is(err, os.ErrNotExist) {
+// Limit is the memory limit that applies to a process in the cgroups named by
+// selfCgroup (the content of /proc/self/cgroup) under root (normally /sys/fs/cgroup):
+// the lowest limit from the process's own cgroup up to the root of the hierarchy, as
+// the kernel enforces it; 0 when there is none. cgroup v2 (memory.max, "max" when
+// unlimited) is read first, then v1's memory controller (memory.limit_in_bytes). In a
+// container with its own cgroup namespace the own cgroup is "/", i.e. root itself;
+// without one (cgroup v1 runtimes, or a process put in a cgroup by hand, as the
+// benchmark does) it is the path /proc/self/cgroup names.
+func Limit(root, selfCgroup string) (int64, error) {
+	v2, v1 := "/", "/"
+	for _, line := range strings.Split(selfCgroup, "\n") {
+		parts := strings.SplitN(strings.TrimSpace(line), ":", 3)
+		if len(parts) != 3 {
 			continue
 		}
-		if err != nil {
-			return 0, err
+		switch {
+		case parts[0] == "0" && parts[1] == "":
+			v2 = parts[2]
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
+			v1 = parts[2]
 		}
-		s := strings.TrimSpace(string(data))
-		if s == "max" {
-			return 0, nil
+	}
+	for _, h := range []struct{ dir, own, file string }{
+		{root, v2, "memory.max"},
+		{filepath.Join(root, "memory"), v1, "memory.limit_in_bytes"},
+	} {
+		found, lowest := false, int64(0)
+		for dir := path.Clean("/" + h.own); ; dir = path.Dir(dir) {
+			v, ok, err := readLimit(filepath.Join(h.dir, filepath.FromSlash(dir), h.file))
+			if err != nil {
+				return 0, err
+			}
+			if ok {
+				found = true
+				if v > 0 && (lowest == 0 || v < lowest) {
+					lowest = v
+				}
+			}
+			if dir == "/" {
+				break
+			}
 		}
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("reading %s: %w", f, err)
+		if found {
+			return lowest, nil
 		}
-		if v <= 0 || v >= unlimitedV1 {
-			return 0, nil
-		}
-		return v, nil
 	}
 	return 0, nil
+}
+
+// readLimit reads one limit file: ok false when it does not exist, 0 when unlimited.
+func readLimit(file string) (int64, bool, error) {
+	data, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	s := strings.TrimSpace(string(data))
+	if s == "max" {
+		return 0, true, nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("reading %s: %w", file, err)
+	}
+	if v <= 0 || v >= unlimitedV1 {
+		return 0, true, nil
+	}
+	return v, true, nil
 }
 
 // Set gives the runtime Fraction of the container's limit as its soft limit, unless
@@ -61,7 +104,11 @@ func Set(root string) (int64, string, error) {
 	if v := os.Getenv("GOMEMLIMIT"); v != "" {
 		return debug.SetMemoryLimit(-1), "GOMEMLIMIT=" + v, nil
 	}
-	limit, err := Limit(root)
+	self, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return 0, "", err
+	}
+	limit, err := Limit(root, string(self))
 	if err != nil || limit == 0 {
 		return 0, "", err
 	}

@@ -8,28 +8,45 @@ import (
 )
 
 func TestLimit(t *testing.T) {
+	const (
+		v1Self = "12:memory:/kubepods/pod1/c1\n11:cpu,cpuacct:/kubepods/pod1/c1\n0::/\n"
+		v2Self = "0::/kubepods.slice/pod1/c1\n"
+	)
 	tests := map[string]struct {
-		file, content string
-		want          int64
+		self  string
+		files map[string]string
+		want  int64
 	}{
-		"cgroup v2, 512Mi":     {"memory.max", "536870912\n", 536870912},
-		"cgroup v2, unlimited": {"memory.max", "max\n", 0},
-		"cgroup v1, 256Mi":     {filepath.Join("memory", "memory.limit_in_bytes"), "268435456\n", 268435456},
-		"cgroup v1, unlimited": {filepath.Join("memory", "memory.limit_in_bytes"), "9223372036854771712\n", 0},
-		"no cgroup files":      {"", "", 0},
+		"cgroup v2 namespaced, 512Mi": {"0::/\n", map[string]string{"memory.max": "536870912\n"}, 536870912},
+		"cgroup v2, unlimited":        {"0::/\n", map[string]string{"memory.max": "max\n"}, 0},
+		"cgroup v1 namespaced, 256Mi": {"4:memory:/\n", map[string]string{"memory/memory.limit_in_bytes": "268435456\n"}, 268435456},
+		"cgroup v1, unlimited":        {"4:memory:/\n", map[string]string{"memory/memory.limit_in_bytes": "9223372036854771712\n"}, 0},
+		"no cgroup files":             {"0::/\n", nil, 0},
+		"no /proc/self/cgroup":        {"", map[string]string{"memory.max": "536870912\n"}, 536870912},
+		"cgroup v1, own cgroup's limit": {v1Self, map[string]string{
+			"memory/memory.limit_in_bytes":                  "9223372036854771712\n",
+			"memory/kubepods/memory.limit_in_bytes":         "9223372036854771712\n",
+			"memory/kubepods/pod1/c1/memory.limit_in_bytes": "167772160\n",
+		}, 167772160},
+		"cgroup v2, a parent's lower limit": {v2Self, map[string]string{
+			"kubepods.slice/memory.max":         "max\n",
+			"kubepods.slice/pod1/memory.max":    "134217728\n",
+			"kubepods.slice/pod1/c1/memory.max": "268435456\n",
+		}, 134217728},
+		"cgroup v2 path missing, the root's": {v2Self, map[string]string{"memory.max": "536870912\n"}, 536870912},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			root := t.TempDir()
-			if tc.file != "" {
-				if err := os.MkdirAll(filepath.Dir(filepath.Join(root, tc.file)), 0o755); err != nil {
+			for file, content := range tc.files {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(root, file)), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join(root, tc.file), []byte(tc.content), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(root, file), []byte(content), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			got, err := Limit(root)
+			got, err := Limit(root, tc.self)
 			if err != nil || got != tc.want {
 				t.Fatalf("Limit = %d, %v; want %d", got, err, tc.want)
 			}
@@ -39,8 +56,8 @@ func TestLimit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "memory.max"), []byte("lots\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Limit(root); err == nil {
-		t.Fatal("a limit that is no number was accepted")
+	if _, err := Limit(root, "0::/\n"); err == nil || err.Error() != "reading "+filepath.Join(root, "memory.max")+`: strconv.ParseInt: parsing "lots": invalid syntax` {
+		t.Fatalf("a limit that is no number: %v", err)
 	}
 }
 
