@@ -6,7 +6,9 @@ package requestcache
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
+	"unique"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -61,5 +63,100 @@ func Transform(in any) (any, error) {
 			FieldsType: mf.FieldsType, FieldsV1: metav1.NewFieldsV1(string(raw))})
 	}
 	sdr.ManagedFields = keep
+	compact(sdr)
 	return sdr, nil
+}
+
+// lastApplied is the annotation client-side apply (kubectl apply, GitOps tools) writes
+// with the whole manifest in it: as large as the spec again, and never read here.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// compact makes a cached request smaller without changing what any code reads of it
+// (the annotation it drops is never read, and no write sends the cached object
+// whole: every write is a patch computed from two copies of it):
+//   - the strings most requests share (condition types, statuses and reasons, step
+//     names, roles and states, the officials' and applicants' user names, annotation
+//     and label keys, finalizers, managers) are interned: one copy for all requests;
+//   - the conditions and steps are copied into slices of their exact length (the
+//     decoder grows them by doubling: 11 conditions sit in room for 16);
+//   - the times of a request's timeline that are the same instant (a step starts
+//     when the one before is decided) share one value.
+//
+// Measured on a Ready request of the benchmark (11 conditions, 6 steps): 6.6 KB in
+// memory decoded, 4.6 KB compacted (TestCompactSize).
+func compact(sdr *hostingv1.SubdomainRequest) {
+	sdr.Finalizers = internAll(sdr.Finalizers)
+	sdr.Annotations = internMap(sdr.Annotations, lastApplied)
+	sdr.Labels = internMap(sdr.Labels, "")
+	for i := range sdr.ManagedFields {
+		mf := &sdr.ManagedFields[i]
+		mf.Manager, mf.APIVersion, mf.FieldsType = intern(mf.Manager), intern(mf.APIVersion), intern(mf.FieldsType)
+		mf.Operation = metav1.ManagedFieldsOperationType(intern(string(mf.Operation)))
+	}
+	sdr.ManagedFields = slices.Clip(sdr.ManagedFields)
+	a := &sdr.Spec.Applicant
+	a.Group, a.Position = intern(a.Group), intern(a.Position)
+	sdr.Spec.Hosting.Plan = hostingv1.Plan(intern(string(sdr.Spec.Hosting.Plan)))
+
+	st := &sdr.Status
+	st.Phase = hostingv1.Phase(intern(string(st.Phase)))
+	st.WaitingFor, st.RequestedBy = intern(st.WaitingFor), intern(st.RequestedBy)
+	if st.Conditions != nil {
+		st.Conditions = slices.Clone(st.Conditions)
+	}
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		c.Type, c.Reason = intern(c.Type), intern(c.Reason)
+		c.Status = metav1.ConditionStatus(intern(string(c.Status)))
+	}
+	if st.Steps != nil {
+		st.Steps = slices.Clone(st.Steps)
+	}
+	instants := map[int64]*metav1.Time{}
+	same := func(t *metav1.Time) *metav1.Time {
+		if t == nil {
+			return nil
+		}
+		k := t.UnixNano()
+		if p, ok := instants[k]; ok && p.Equal(t) {
+			return p
+		}
+		instants[k] = t
+		return t
+	}
+	for i := range st.Steps {
+		s := &st.Steps[i]
+		s.Name, s.Role, s.By, s.Took = intern(s.Name), intern(s.Role), intern(s.By), intern(s.Took)
+		s.State = hostingv1.StepState(intern(string(s.State)))
+		s.StartedAt, s.DecidedAt, s.Deadline = same(s.StartedAt), same(s.DecidedAt), same(s.Deadline)
+	}
+}
+
+// intern returns the one copy of s shared by every cached request.
+func intern(s string) string {
+	if s == "" {
+		return s
+	}
+	return unique.Make(s).Value()
+}
+
+func internAll(in []string) []string {
+	for i := range in {
+		in[i] = intern(in[i])
+	}
+	return slices.Clip(in)
+}
+
+// internMap interns a map's keys and values, without the key drop.
+func internMap(in map[string]string, drop string) map[string]string {
+	if in == nil {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		if k != drop {
+			out[intern(k)] = intern(v)
+		}
+	}
+	return out
 }
