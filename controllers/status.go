@@ -136,6 +136,14 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 	if r.Recorder == nil {
 		return
 	}
+	// The approval that completes the chain is told with the phase it leads to, in one
+	// Event (FullyApproved, or Provisioned when the site serves at once) instead of
+	// two: an Event is a write on the path from the last approval to the site.
+	approvedNow := func(ph hostingv1.Phase) bool {
+		return ph == hostingv1.PhaseApproved || ph == hostingv1.PhaseProvisioning || ph == hostingv1.PhaseReady
+	}
+	completing := approvedNow(after.Status.Phase) && !approvedNow(before.Status.Phase)
+	lastApproval := ""
 	for _, role := range hostingv1.Roles {
 		name := map[hostingv1.Role]string{
 			hostingv1.RoleKepalaDinas: hostingv1.StepKepalaDinas, hostingv1.RoleKepalaBidangInformatika: hostingv1.StepKepalaBidang,
@@ -146,10 +154,14 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 		}
 		switch cur.State {
 		case hostingv1.StepStateDone:
-			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonApproved, "Approve",
+			if completing && role == hostingv1.Roles[len(hostingv1.Roles)-1] {
+				lastApproval = fmt.Sprintf("%s approved as %s; ", cur.By, approval.RoleTitle(role))
+				continue
+			}
+			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonApproved, roleAction("Approve", role),
 				"%s approved as %s", cur.By, approval.RoleTitle(role))
 		case hostingv1.StepStateRejected:
-			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonRejected, "Reject",
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonRejected, roleAction("Reject", role),
 				"%s rejected as %s: %s", cur.By, approval.RoleTitle(role), cur.Message)
 		}
 	}
@@ -160,10 +172,10 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 				"returned to the applicant: %s", meta.FindStatusCondition(after.Status.Conditions, hostingv1.ConditionNameAvailable).Message)
 		case hostingv1.PhaseApproved, hostingv1.PhaseProvisioning:
 			if before.Status.Phase != hostingv1.PhaseApproved && before.Status.Phase != hostingv1.PhaseProvisioning {
-				r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonFullyApproved, "CompleteApprovals", "approved by all three officials")
+				r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonFullyApproved, "CompleteApprovals", "%sapproved by all three officials", lastApproval)
 			}
 		case hostingv1.PhaseReady:
-			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonProvisioned, "Provision", "site ready at %s", after.Status.URL)
+			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonProvisioned, "Provision", "%ssite ready at %s", lastApproval, after.Status.URL)
 		}
 		if before.Status.Phase == hostingv1.PhaseReturnedToApplicant && after.Status.Phase != hostingv1.PhaseRejected {
 			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, hostingv1.ReasonRenamed, "CheckName", "the name %s is free", after.Spec.Subdomain)
@@ -190,6 +202,15 @@ func (r *SubdomainRequestReconciler) recordTransitions(before, after *hostingv1.
 		!dnsOverdue(meta.FindStatusCondition(before.Status.Conditions, hostingv1.ConditionDNSReady)) {
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, hostingv1.ReasonDNSNotAnswering, "VerifyDNS", "%s", eventNote(c.Message))
 	}
+}
+
+// roleAction is an Event's action for a decision in a role: one per role, because
+// the events API counts an Event with the same type, reason and action on the same
+// object within six minutes as a repeat of the first (an EventSeries) and drops its
+// note: with one action for all three, the second official's approval would show as
+// the first's, twice.
+func roleAction(verb string, role hostingv1.Role) string {
+	return verb + "As" + strings.ReplaceAll(approval.RoleTitle(role), " ", "")
 }
 
 // newConflict is the provisioning condition that now reports a conflict (an object
