@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	externaldnsv1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
@@ -464,6 +466,194 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 	return res, nil
 }
 
+// procedureFloorRun is the floor that does the procedure's work as well as the
+// objects: for n requests filed and approved by the first two officials beforehand, in
+// the measured window, per request and in the same workers as the floor above, the
+// Kepala Seksi's approval (the same JSON merge patch, as the same official), the same
+// objects, the environment's status writes (the stand-in's, as above) and one status
+// write on the request: the record of the outcome (phase Ready with its conditions
+// and timeline), copied from a request the operator made Ready earlier in the run so
+// that it is the same size. It is what any implementation of the procedure must ask of
+// the API server; what the operator adds (the grant, Events, a second status write) is
+// not in it. The operator is stopped meanwhile, since it would provision these
+// requests; it is started again by the caller. The requests are deleted afterwards,
+// before the operator sees them.
+func (b *bench) procedureFloorRun(ctx context.Context, n int, tag string) (floorResult, error) {
+	logf("figure 2 floor with the procedure: %d requests approved, their sites created and recorded Ready directly (%s)", n, tag)
+	subs := names("floor-"+tag, n)
+	res := floorResult{N: n, GrantedReqs: b.grantedRequests(ctx), LoadAvg: loadAvg(), WithProcedure: true}
+	status, err := b.readyStatus(ctx)
+	if err != nil {
+		return res, err
+	}
+	if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error { return b.file(ctx, subs[i], subs[i]) }); err != nil {
+		return res, err
+	}
+	for _, role := range []hostingv1.Role{roleKD, roleKB} {
+		if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error { return b.approve(ctx, subs[i], role) }); err != nil {
+			return res, err
+		}
+	}
+	if err := waitAll(ctx, time.Minute, "the floor's requests in the benchmark's watch", subs, func(s string) bool { return b.tr.known(s) }); err != nil {
+		return res, err
+	}
+	s1, err := b.apiMetrics(ctx)
+	if err != nil {
+		return res, err
+	}
+	c1 := countersFrom(s1)
+	var mu sync.Mutex
+	kindNanos, kindCount := map[string]time.Duration{}, map[string]int{}
+	record := func(kind string, took time.Duration) {
+		mu.Lock()
+		kindNanos[kind] += took
+		kindCount[kind]++
+		mu.Unlock()
+	}
+	served := make([][]client.Object, n)
+	cpu0 := serverCPU()
+	t0 := time.Now()
+	err = parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
+		start := time.Now()
+		// A retry after a busy server sends the same annotation again: no change.
+		if err := b.approve(ctx, subs[i], roleKS); err != nil {
+			return err
+		}
+		record("approval", time.Since(start))
+		objs := floorSite(b.platform, subs[i], tag)
+		for _, obj := range objs {
+			start := time.Now()
+			err := b.floor.Create(ctx, obj)
+			if apierrors.IsAlreadyExists(err) {
+				err = b.floor.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+			}
+			if err != nil {
+				return fmt.Errorf("creating %s for %s: %w", kindOf(obj), subs[i], err)
+			}
+			record(kindOf(obj), time.Since(start))
+		}
+		var wrote []client.Object
+		for _, obj := range objs {
+			start := time.Now()
+			ok, err := b.standIn.markAndWrite(ctx, obj)
+			if err != nil {
+				return fmt.Errorf("writing the status of %s for %s: %w", kindOf(obj), subs[i], err)
+			}
+			if ok {
+				record(kindOf(obj)+"/status", time.Since(start))
+				wrote = append(wrote, obj)
+			}
+		}
+		served[i] = wrote
+		start = time.Now()
+		patch := bytes.ReplaceAll(status, []byte(readyTemplateName), []byte(subs[i]))
+		if err := b.floor.Status().Patch(ctx, sdrRef(subs[i]), client.RawPatch(types.MergePatchType, patch)); err != nil {
+			return fmt.Errorf("recording %s Ready: %w", subs[i], err)
+		}
+		record("SubdomainRequest/status", time.Since(start))
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	res.CreateSec = round(time.Since(t0).Seconds(), 2)
+	if err := waitAll(ctx, 5*time.Minute, "the floor's requests Ready, their objects and status", subs, func(s string) bool {
+		_, ready := b.tr.reached(s, hostingv1.PhaseReady)
+		_, created := b.tr.childrenDone(s)
+		return ready && created
+	}); err != nil {
+		return res, err
+	}
+	index := make(map[string]int, n)
+	for i, s := range subs {
+		index[s] = i
+	}
+	if err := waitAll(ctx, time.Minute, "the floor's stood-in status writes", subs, func(s string) bool {
+		for _, obj := range served[index[s]] {
+			if _, ok := b.tr.childChanged(s, kindOf(obj), obj.GetNamespace(), obj.GetName()); !ok {
+				return false
+			}
+		}
+		return true
+	}); err != nil {
+		return res, err
+	}
+	var lastChild, last time.Time
+	for i, s := range subs {
+		at, _ := b.tr.childrenDone(s)
+		ready, _ := b.tr.reached(s, hostingv1.PhaseReady)
+		lastChild = latest(lastChild, at)
+		last = latest(last, at, ready)
+		for _, obj := range served[i] {
+			st, _ := b.tr.childChanged(s, kindOf(obj), obj.GetNamespace(), obj.GetName())
+			last = latest(last, st)
+		}
+		res.StatusWrites += len(served[i])
+	}
+	s2, err := b.apiMetrics(ctx)
+	if err != nil {
+		return res, err
+	}
+	c2 := countersFrom(s2)
+	res.ServerCPUSec = round(serverCPU()-cpu0, 1)
+	res.ServerMeanMs = serverLatency(s1, s2)
+	res.ChildrenSec = round(lastChild.Sub(t0).Seconds(), 2)
+	res.Sec = round(last.Sub(t0).Seconds(), 2)
+	// Writes: the floor's own (the operator's identity): creates and the request's
+	// status; the approvals are the officials', the stand-in's status writes its own.
+	res.Writes = c2.Sub(c1).Writes()
+	res.Approvals = n
+	res.WritesPerS = round((res.Writes+float64(res.StatusWrites+n))/res.Sec, 0)
+	res.KindMeanMs = map[string]float64{}
+	for kind, c := range kindCount {
+		res.KindMeanMs[kind] = round(float64(kindNanos[kind])/float64(c)/1e6, 2)
+	}
+	logf("  floor with the procedure %s: %.2fs (objects %.2fs; %d approvals + %.0f writes + %d stood-in status writes); mean ms: approval %.1f, request status %.1f",
+		tag, res.Sec, res.ChildrenSec, n, res.Writes, res.StatusWrites, res.KindMeanMs["approval"], res.KindMeanMs["SubdomainRequest/status"])
+	// The requests go before the operator starts again (it never saw them, so they
+	// carry no finalizer); their sites' hosts go with removeFloorHosts.
+	if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
+		return client.IgnoreNotFound(b.admin.Delete(ctx, sdrRef(subs[i])))
+	}); err != nil {
+		return res, err
+	}
+	return res, waitAll(ctx, time.Minute, "the floor's requests deleted", subs, b.tr.gone)
+}
+
+// readyTemplateName is what readyStatus puts in place of the template request's name
+// and subdomain, for procedureFloorRun to put each request's own.
+const readyTemplateName = "@@request@@"
+
+// readyStatus is the status of a request the operator made Ready in this run, as a JSON
+// merge patch of the status, with its name and subdomain replaced by
+// readyTemplateName.
+func (b *bench) readyStatus(ctx context.Context) ([]byte, error) {
+	var list hostingv1.SubdomainRequestList
+	if err := b.admin.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	for _, sdr := range list.Items {
+		if sdr.Status.Phase != hostingv1.PhaseReady || sdr.Name != sdr.Spec.Subdomain {
+			continue
+		}
+		raw, err := json.Marshal(map[string]any{"status": sdr.Status})
+		if err != nil {
+			return nil, err
+		}
+		return bytes.ReplaceAll(raw, []byte(sdr.Name), []byte(readyTemplateName)), nil
+	}
+	return nil, fmt.Errorf("no Ready request to copy the status of")
+}
+
+func latest(t time.Time, more ...time.Time) time.Time {
+	for _, m := range more {
+		if m.After(t) {
+			t = m
+		}
+	}
+	return t
+}
+
 // removeFloorHosts deletes the floor's objects of the kinds that serve or publish
 // hosts (HTTPRoute, ListenerSet and DNSEndpoint with routing gateway; Ingress and
 // DNSEndpoint with ingress): the operator follows every such object in the cluster
@@ -493,7 +683,7 @@ func (b *bench) removeFloorHosts(ctx context.Context, n int, tags ...string) err
 // Figures 2 and 3: N requests approved by the first two officials, then all N
 // approved by the Kepala Seksi at once; time until every site exists and is Ready,
 // and the operator's writes meanwhile.
-func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, prefix string, policy bool) error {
+func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, procedure *floorResult, prefix string, policy bool) error {
 	logf("figures 2 and 3: N=%d requests approved at once (host-hijacking policy %v)", n, policy)
 	list := names(prefix, n)
 	c0, err := b.opCounters(ctx)
@@ -576,6 +766,9 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 	// Objects against objects, Ready (objects and the controllers' status) against
 	// the floor's objects and the same status writes.
 	tp.RatioChildren, tp.RatioReady = ratio(tp.ChildrenSec, floor.ChildrenSec), ratio(tp.ReadySec, floor.Sec)
+	if procedure != nil {
+		tp.ProcedureFloor, tp.RatioProcedure = procedure, ratio(tp.ReadySec, procedure.Sec)
+	}
 	b.res.Throughput = append(b.res.Throughput, tp)
 
 	per := c2.Sub(c1).Div(float64(n))
@@ -583,8 +776,8 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 		Ratio: round(per.Writes()/b.minimumWrites(), 2), Lifecycle: round(c2.Sub(c0).Writes()/float64(n), 2),
 		Breakdown: writeBreakdown(s1, s2)}
 	b.res.Writes = append(b.res.Writes, wr)
-	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor %.2fs, ratio %.2f); API server+etcd CPU %.1fs (floor %.1fs); %.2f writes/request %+v; stand-in %d status writes",
-		n, approvals.Round(time.Millisecond), tp.ChildrenSec, tp.ReadySec, floor.Sec, tp.RatioReady, tp.ServerCPUSec, floor.ServerCPUSec, wr.Total, per, tp.StandInWrites)
+	logf("  N=%d: approvals sent in %v, children %.2fs, Ready %.2fs (floor with the procedure %.2fs, ratio %.2f; objects-only floor %.2fs, ratio %.2f); API server+etcd CPU %.1fs (floor %.1fs); %.2f writes/request %+v; stand-in %d status writes",
+		n, approvals.Round(time.Millisecond), tp.ChildrenSec, tp.ReadySec, procedure.Sec, tp.RatioProcedure, floor.Sec, tp.RatioReady, tp.ServerCPUSec, floor.ServerCPUSec, wr.Total, per, tp.StandInWrites)
 	return nil
 }
 
@@ -834,8 +1027,9 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	} else {
 		logf("  measuring the cached objects: %v", err)
 	}
-	b.res.Scale = append(b.res.Scale, s)
 	b.stopOperator()
+	s.CgroupPeakMiB = round(float64(b.op.cgroupPeak)/(1<<20), 1)
+	b.res.Scale = append(b.res.Scale, s)
 	return nil
 }
 

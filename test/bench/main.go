@@ -40,6 +40,7 @@ import (
 
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/memlimit"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
 
@@ -72,6 +73,7 @@ type options struct {
 	// their share of figure 1.
 	LatencyOnly      bool   `json:"latencyOnly,omitempty"`
 	WithoutHardening bool   `json:"withoutHardening,omitempty"`
+	MemoryLimit      string `json:"memoryLimit"`
 	Out              string `json:"-"`
 	Keep             bool   `json:"-"`
 }
@@ -96,6 +98,7 @@ func parseFlags() (options, error) {
 	flag.BoolVar(&o.PolicyOff, "policy-off", false, "Figure 2: also run the pairs with the host-hijacking policy's binding removed.")
 	flag.BoolVar(&o.LatencyOnly, "latency-only", false, "Stop after figure 1.")
 	flag.BoolVar(&o.WithoutHardening, "without-hardening", false, "Remove the bindings of the hardening's admission policies (operator-confinement, ingress-hosts, dnsendpoint-hosts, subdomainrequest-metadata, subdomainrequest-form) for the whole run: their share of the figures.")
+	flag.StringVar(&o.MemoryLimit, "memory-limit", "manifest", "Each operator process runs in a memory cgroup with this limit, as in its container ('manifest': config/manager/manager.yaml's; 'none': unconfined). Where no cgroup can be made, GOMEMLIMIT is set to what the operator would derive from it instead.")
 	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")
 	flag.BoolVar(&o.Keep, "keep", false, "Keep the work directory (logs of every process) even on success.")
 	flag.Parse()
@@ -203,6 +206,7 @@ type bench struct {
 	floor      client.Client // the operator's identity, no client rate limit
 	tr         *tracker
 	managerBin string
+	mem        memoryCgroup // the operator processes' memory limit
 	operatorKC string
 	adminKC    string
 	cfgDNS     string
@@ -353,14 +357,26 @@ func (b *bench) throughputPairs(ctx context.Context, policy bool) error {
 		tag, prefix = "p", "u"
 	}
 	for _, n := range b.o.N {
+		// The floor with the procedure's own writes runs with the operator stopped
+		// (it would provision those requests), then the objects-only floor with the
+		// operator running and idle, as before, then the operator's batch.
+		label, _, _ := strings.Cut(b.op.label, "-after-floor")
+		b.stopOperator()
+		proc, err := b.procedureFloorRun(ctx, n, fmt.Sprintf("%sp%d", tag, n))
+		if err != nil {
+			return fmt.Errorf("figure 2 floor with the procedure N=%d (host-hijacking policy %v): %w", n, policy, err)
+		}
+		if err := b.startOperator(ctx, fmt.Sprintf("%s-after-floor-%d", label, n), false); err != nil {
+			return err
+		}
 		floor, err := b.floorRun(ctx, n, fmt.Sprintf("%s%d", tag, n))
 		if err != nil {
 			return fmt.Errorf("figure 2 floor N=%d (host-hijacking policy %v): %w", n, policy, err)
 		}
-		if err := b.figureThroughput(ctx, n, floor, fmt.Sprintf("%s%d", prefix, n), policy); err != nil {
+		if err := b.figureThroughput(ctx, n, floor, &proc, fmt.Sprintf("%s%d", prefix, n), policy); err != nil {
 			return fmt.Errorf("figures 2 and 3 N=%d (host-hijacking policy %v): %w", n, policy, err)
 		}
-		if err := b.removeFloorHosts(ctx, n, tag); err != nil {
+		if err := b.removeFloorHosts(ctx, n, tag, tag+"p"); err != nil {
 			return err
 		}
 	}
@@ -377,6 +393,17 @@ func (b *bench) setup(ctx context.Context) error {
 		return fmt.Errorf("go build: %w\n%s", err, out)
 	}
 	b.res.Machine.OperatorCommit, b.res.Machine.OperatorDirtyFiles = gitState(root)
+	var err error
+	if b.mem, err = newMemoryCgroup(b.o.MemoryLimit); err != nil {
+		return err
+	}
+	b.res.Setup.MemoryLimitMiB, b.res.Setup.MemoryLimitEnforced = round(float64(b.mem.limit)/(1<<20), 0), b.mem.enforced()
+	switch {
+	case b.mem.enforced():
+		logf("each operator process runs in a memory cgroup limited to %.0f MiB (under %s)", b.res.Setup.MemoryLimitMiB, b.mem.parent)
+	case b.mem.limit > 0:
+		logf("no memory cgroup can be made here: the operator runs unconfined, with GOMEMLIMIT %.0f%% of %.0f MiB", memlimit.Fraction*100, b.res.Setup.MemoryLimitMiB)
+	}
 	// Keep the source the binary was built from beside the logs: the figures refer to it.
 	for _, dir := range []string{"controllers", "config", "internal"} {
 		if err := os.CopyFS(filepath.Join(b.workDir, "source", dir), os.DirFS(filepath.Join(root, dir))); err != nil {
@@ -561,6 +588,11 @@ type operatorProcess struct {
 	started time.Time
 	metrics string
 	pprof   string // base URL of /debug/pprof, when -heap-profiles is given
+	// cgroupDone removes the process's memory cgroup once it ended and returns the
+	// cgroup's peak usage (0: none); cgroupPeak keeps it.
+	cgroupDone func() int64
+	cgroupPeak int64
+	stopped    bool
 }
 
 func (b *bench) operatorArgs(cfgPath, metricsAddr string) []string {
@@ -592,12 +624,17 @@ func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) e
 		args = append(args, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", pport))
 		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", pport)
 	}
-	p, err := harness.Start(b.workDir, "operator-"+label, b.managerBin, args)
+	bin, args, env, cgroupDone, err := b.mem.wrap(label, b.managerBin, args)
+	if err != nil {
+		return fmt.Errorf("the operator's memory cgroup: %w", err)
+	}
+	p, err := harness.Start(b.workDir, "operator-"+label, bin, args, env...)
 	if err != nil {
 		return err
 	}
-	b.op = &operatorProcess{Process: p, label: label, started: time.Now(), metrics: "http://" + addr + "/metrics", pprof: pprofURL}
-	b.onCleanup(p.Stop)
+	op := &operatorProcess{Process: p, label: label, started: time.Now(), metrics: "http://" + addr + "/metrics", pprof: pprofURL, cgroupDone: cgroupDone}
+	b.op = op
+	b.onCleanup(func() { p.Stop(); op.cgroupDone() })
 	err = harness.WaitFor(ctx, p, 10*time.Minute, "the operator's workers", func() error {
 		if strings.Contains(p.Log(), "Starting workers") {
 			return nil
@@ -612,8 +649,17 @@ func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) e
 }
 
 func (b *bench) stopOperator() {
-	if b.op != nil {
-		b.op.Stop()
+	if b.op == nil || b.op.stopped {
+		return
+	}
+	b.op.stopped = true
+	if b.op.Exited() {
+		// It ended on its own: a crash, or the kernel at the memory limit.
+		logf("operator %q had already ended: %v; its log: %s", b.op.label, b.op.Cmd.ProcessState, b.op.LogPath)
+	}
+	b.op.Stop()
+	if peak := b.op.cgroupDone(); peak > 0 {
+		b.op.cgroupPeak = peak
 	}
 }
 

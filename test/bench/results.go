@@ -58,6 +58,11 @@ type setupInfo struct {
 	// StoodIn: the kinds whose status the stand-in writes (as their controllers
 	// would), once per object, as its own service account; the floor writes the same.
 	StoodIn []string `json:"statusStoodInFor"`
+	// MemoryLimitMiB: each operator process's memory limit (the Deployment's, unless
+	// -memory-limit says otherwise); Enforced: by the kernel, in a memory cgroup (else
+	// only as GOMEMLIMIT).
+	MemoryLimitMiB      float64 `json:"operatorMemoryLimitMiB"`
+	MemoryLimitEnforced bool    `json:"operatorMemoryLimitEnforced"`
 }
 
 // dist summarises durations in milliseconds. Percentiles are nearest-rank: with 50
@@ -113,6 +118,11 @@ type latencyResult struct {
 type floorResult struct {
 	N       int    `json:"n"`
 	LoadAvg string `json:"loadAvg"`
+	// WithProcedure: the floor also sent the Kepala Seksi's approvals (Approvals,
+	// the officials' writes, not in Writes) and wrote each request's status once
+	// (procedureFloorRun); without it, the objects and the stood-in status writes only.
+	WithProcedure bool `json:"withProcedure"`
+	Approvals     int  `json:"approvals,omitempty"`
 	// Sec: the first create sent → the last object and the last of the stood-in
 	// status writes seen by the benchmark's watch; ChildrenSec: → the last object seen.
 	Sec         float64 `json:"sec"`
@@ -142,6 +152,11 @@ type throughputResult struct {
 	GrantedAfter  int `json:"grantedAfter"`
 	// Floor: the same objects created directly, measured right before the batch.
 	Floor floorResult `json:"floor"`
+	// ProcedureFloor: the floor that also approves and records each request Ready
+	// (procedureFloorRun), measured right before Floor; RatioProcedure: all Ready over
+	// it. Figure 2's target is judged on RatioProcedure.
+	ProcedureFloor *floorResult `json:"floorWithProcedure,omitempty"`
+	RatioProcedure float64      `json:"ratioReadyToProcedureFloor,omitempty"`
 	// ApprovalsSec: how long the N Kepala Seksi approvals took to send (16 writers).
 	ApprovalsSec float64 `json:"approvalsSentSec"`
 	ChildrenSec  float64 `json:"allChildrenSec"`
@@ -245,6 +260,9 @@ type scaleResult struct {
 	IngressAdmissionMs float64 `json:"ingressDryRunCreateMs,omitempty"`
 	Granted            int     `json:"grantedHosts"`
 	PeakAfterScrap     float64 `json:"peakRSSMiBAfterOneScrape,omitempty"`
+	// CgroupPeakMiB: the peak of the memory cgroup the process ran in (its memory
+	// and the page cache of its log), when -memory-limit made one.
+	CgroupPeakMiB float64 `json:"cgroupPeakMiB,omitempty"`
 }
 
 type footprint struct {
@@ -304,6 +322,11 @@ func (b *bench) evaluateTargets() {
 		how := "as installed"
 		if !policy {
 			how = "host-hijacking policy off"
+		}
+		if last.ProcedureFloor != nil {
+			add("2", fmt.Sprintf("operator/floor with the procedure ≤ 1.5 at N=%d, %s", last.N, how),
+				fmt.Sprintf("%.2f (Ready; objects-only floor %.2f, children %.2f)", last.RatioProcedure, last.RatioReady, last.RatioChildren), last.RatioProcedure <= 1.5)
+			continue
 		}
 		add("2", fmt.Sprintf("operator/floor ≤ 1.5 at N=%d, %s", last.N, how),
 			fmt.Sprintf("%.2f (Ready), %.2f (children)", last.RatioReady, last.RatioChildren), last.RatioReady <= 1.5)
@@ -377,7 +400,10 @@ func (b *bench) printTable(out io.Writer) {
 		if !x.HostHijackingPolicy {
 			how = "policy off"
 		}
-		fmt.Fprintf(w, "2\tN=%d %s: floor (direct, %d writers), %d→%d granted\t%.2f s (%.0f writes/s)\n", x.N, how, b.o.Workers, x.GrantedBefore, x.GrantedAfter, x.Floor.Sec, x.Floor.WritesPerS)
+		fmt.Fprintf(w, "2\tN=%d %s: objects-only floor (direct, %d writers), %d→%d granted\t%.2f s (%.0f writes/s)\n", x.N, how, b.o.Workers, x.GrantedBefore, x.GrantedAfter, x.Floor.Sec, x.Floor.WritesPerS)
+		if p := x.ProcedureFloor; p != nil {
+			fmt.Fprintf(w, "2\tN=%d %s: floor with the procedure (approval, objects, one request status write)\t%.2f s (%.0f writes/s); API server + etcd CPU %.1f s; operator/floor %.2f\n", x.N, how, p.Sec, p.WritesPerS, p.ServerCPUSec, x.RatioProcedure)
+		}
 		fmt.Fprintf(w, "2\tN=%d %s: operator, all children / all Ready\t%.2f s / %.2f s (ratio %.2f / %.2f)\n", x.N, how, x.ChildrenSec, x.ReadySec, x.RatioChildren, x.RatioReady)
 		fmt.Fprintf(w, "2\tN=%d %s: API server + etcd CPU, floor / operator (approvals included)\t%.1f s / %.1f s (ratio %.2f)\n", x.N, how, x.Floor.ServerCPUSec, x.ServerCPUSec, ratio(x.ServerCPUSec, x.Floor.ServerCPUSec))
 	}
