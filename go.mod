@@ -3,6 +3,7 @@ module github.com/kudus-diskominfo/subdomain-operator
 go 1.26.1
 
 require (
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/go-logr/logr v1.4.3
 	github.com/miekg/dns v1.1.73
 	github.com/onsi/ginkgo/v2 v2.34.0

@@ -113,6 +113,11 @@ type Env struct {
 // the officials' roles from config/. KUBEBUILDER_ASSETS must point at bin/k8s; a
 // missing binary is an error, never a skip.
 func Start(ctx context.Context) (*Env, error) {
+	return StartWith(ctx, Options{})
+}
+
+// StartWith is Start with options (auth.go).
+func StartWith(ctx context.Context, opts Options) (*Env, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		assets = filepath.Join(RepoRoot(), "bin", "k8s")
@@ -142,6 +147,7 @@ func Start(ctx context.Context) (*Env, error) {
 	api := env.ControlPlane.GetAPIServer()
 	api.Configure().Set("service-cluster-ip-range", "10.96.0.0/16")
 	api.Configure().Set("authorization-mode", "RBAC")
+	opts.configure(api)
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the control plane: %w", err)
