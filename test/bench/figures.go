@@ -906,6 +906,14 @@ func (b *bench) topUp(ctx context.Context, size int, mode string) (topUpResult, 
 			case <-time.After(15 * time.Second):
 				_, byPhase := b.tr.census()
 				logf("  %.0fs: %v, operator %+v", time.Since(t0).Seconds(), byPhase, b.opProc())
+				if b.o.HeapProfiles != "" && b.op.pprof != "" {
+					// The latest live heap while adding, for what a burst of
+					// approvals holds (overwritten every 15 s).
+					path := filepath.Join(b.o.HeapProfiles, fmt.Sprintf("operator-heap-adding-%d.prof", size))
+					if err := fetchTo(ctx, b.op.pprof+"/heap?gc=1", path); err != nil {
+						logf("  heap profile: %v", err)
+					}
+				}
 			}
 		}
 	}()

@@ -74,6 +74,7 @@ type options struct {
 	LatencyOnly      bool   `json:"latencyOnly,omitempty"`
 	WithoutHardening bool   `json:"withoutHardening,omitempty"`
 	MemoryLimit      string `json:"memoryLimit"`
+	FillMemoryLimit  string `json:"fillMemoryLimit,omitempty"`
 	Out              string `json:"-"`
 	Keep             bool   `json:"-"`
 }
@@ -99,6 +100,7 @@ func parseFlags() (options, error) {
 	flag.BoolVar(&o.LatencyOnly, "latency-only", false, "Stop after figure 1.")
 	flag.BoolVar(&o.WithoutHardening, "without-hardening", false, "Remove the bindings of the hardening's admission policies (operator-confinement, ingress-hosts, dnsendpoint-hosts, subdomainrequest-metadata, subdomainrequest-form) for the whole run: their share of the figures.")
 	flag.StringVar(&o.MemoryLimit, "memory-limit", "manifest", "Each operator process runs in a memory cgroup with this limit, as in its container ('manifest': config/manager/manager.yaml's; 'none': unconfined). Where no cgroup can be made, GOMEMLIMIT is set to what the operator would derive from it instead.")
+	flag.StringVar(&o.FillMemoryLimit, "fill-memory-limit", "", "The memory limit of the operators that add requests for figure 7 (a burst of approvals, not a figure; empty: -memory-limit).")
 	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")
 	flag.BoolVar(&o.Keep, "keep", false, "Keep the work directory (logs of every process) even on success.")
 	flag.Parse()
@@ -207,6 +209,7 @@ type bench struct {
 	tr         *tracker
 	managerBin string
 	mem        memoryCgroup // the operator processes' memory limit
+	fillMem    memoryCgroup // the one of the operators that fill the cluster for figure 7
 	operatorKC string
 	adminKC    string
 	cfgDNS     string
@@ -396,6 +399,13 @@ func (b *bench) setup(ctx context.Context) error {
 	var err error
 	if b.mem, err = newMemoryCgroup(b.o.MemoryLimit); err != nil {
 		return err
+	}
+	b.fillMem = b.mem
+	if b.o.FillMemoryLimit != "" {
+		if b.fillMem, err = newMemoryCgroup(b.o.FillMemoryLimit); err != nil {
+			return err
+		}
+		logf("the operators that fill the cluster for figure 7 run with a memory limit of %.0f MiB", float64(b.fillMem.limit)/(1<<20))
 	}
 	b.res.Setup.MemoryLimitMiB, b.res.Setup.MemoryLimitEnforced = round(float64(b.mem.limit)/(1<<20), 0), b.mem.enforced()
 	switch {
@@ -624,7 +634,11 @@ func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) e
 		args = append(args, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", pport))
 		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", pport)
 	}
-	bin, args, env, cgroupDone, err := b.mem.wrap(label, b.managerBin, args)
+	mem := b.mem
+	if strings.HasPrefix(label, "fill-") {
+		mem = b.fillMem
+	}
+	bin, args, env, cgroupDone, err := mem.wrap(label, b.managerBin, args)
 	if err != nil {
 		return fmt.Errorf("the operator's memory cgroup: %w", err)
 	}
