@@ -37,6 +37,7 @@ func startProvider(t *testing.T) *Provider {
 		Users: []User{
 			{Name: "budi", Password: "budi-secret", DisplayName: "Budi Santoso", Groups: []string{"kepala-dinas"}},
 			{Name: "siti", Password: "siti-secret", Groups: []string{"opd:dinkes"}},
+			{Name: "mallory", Password: "mallory-secret", Groups: []string{"opd:dinkes", "system:masters"}},
 		},
 		Clients: []Client{{ID: clientID, RedirectURLs: []string{redirectURL}}},
 	})
@@ -182,7 +183,7 @@ func TestAPIServerTrustsProvider(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("budi's ID token was not accepted within 30s: %v", lastErr)
 	}
-	if u := r.Status.UserInfo; u.Username != "oidc:budi" || !slices.Contains(u.Groups, "oidc:kepala-dinas") ||
+	if u := r.Status.UserInfo; u.Username != "oidc:budi" || !slices.Contains(u.Groups, "kepala-dinas") ||
 		!slices.Contains(u.Groups, "system:authenticated") || len(u.Groups) != 2 {
 		t.Errorf("budi: %+v", u)
 	}
@@ -195,7 +196,7 @@ func TestAPIServerTrustsProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u := r.Status.UserInfo; u.Username != "oidc:siti" || !slices.Equal(u.Groups, []string{"oidc:opd:dinkes", "system:authenticated"}) {
+	if u := r.Status.UserInfo; u.Username != "oidc:siti" || !slices.Equal(u.Groups, []string{"opd:dinkes", "system:authenticated"}) {
 		t.Errorf("siti: %+v", u)
 	}
 
@@ -234,7 +235,15 @@ func TestAPIServerTrustsProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, token := range map[string]string{"expired": expired, "another client's": otherClient, "wrongly signed": forged} {
+	// A provider that names a system: group in the groups claim (here mallory's
+	// system:masters, beside her unit's group) does not make anyone an administrator:
+	// the API server's user validation rule refuses the whole token.
+	systemGroup, err := p.IDToken(clientID, "mallory", now, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, token := range map[string]string{"expired": expired, "another client's": otherClient, "wrongly signed": forged,
+		"system: group's": systemGroup} {
 		_, err := review(token)
 		var status apierrors.APIStatus
 		if !apierrors.IsUnauthorized(err) || !errors.As(err, &status) || status.Status().Code != http.StatusUnauthorized {

@@ -156,6 +156,18 @@ func writeRegisterTable(out io.Writer, l language, items []*hostingv1.SubdomainR
 	return w.Flush()
 }
 
+// WriteRegisterCSV writes the register of items as CSV, exactly as
+// `kubectl subdomain register --output csv` does: the header row, then one row per
+// request in the order given. The portal's CSV download uses it, so that both give
+// auditors the same columns.
+func WriteRegisterCSV(out io.Writer, items []hostingv1.SubdomainRequest) error {
+	entries := make([]entry, len(items))
+	for i := range items {
+		entries[i] = registerEntry(&items[i])
+	}
+	return writeCSV(out, entries)
+}
+
 func writeCSV(out io.Writer, entries []entry) error {
 	w := csv.NewWriter(out)
 	if err := w.Write(registerFields); err != nil {

@@ -26,18 +26,24 @@ func (o Options) configure(api *envtest.APIServer) {
 	}
 }
 
-// OIDCPrefix prefixes the user names and groups the API server takes from an
-// OpenID Connect provider's tokens, as the JWT authenticator of
-// JWTAuthenticationConfig maps them: budi of group kepala-dinas is the user
-// oidc:budi of group oidc:kepala-dinas.
+// OIDCPrefix prefixes the user names the API server takes from an OpenID Connect
+// provider's tokens, as the JWT authenticator of JWTAuthenticationConfig maps them:
+// budi is the user oidc:budi, so that no login can take the name of a service
+// account, a node or a certificate's user.
 const OIDCPrefix = "oidc:"
+
+// SystemGroupRefusal is the API server's message for a token whose groups claim names a
+// system: group (the JWT authenticator's user validation rule).
+const SystemGroupRefusal = "the OpenID Connect provider cannot grant system: groups"
 
 // JWTAuthenticationConfig is an AuthenticationConfiguration that trusts one OpenID
 // Connect issuer, served with a certificate of the CA in caPEM, for ID tokens whose
-// audience is clientID: the user name is the preferred_username claim and the
-// groups the groups claim, both prefixed with OIDCPrefix.
+// audience is clientID: the user name is the preferred_username claim prefixed with
+// OIDCPrefix, and the groups are the groups claim as the provider wrote them, so that
+// the regency's directory names the units' groups (opd:dinkes) and the officials'
+// groups exactly as the RoleBindings of the sites and config/officials do. A token
+// whose groups include a system: group (system:masters above all) is refused.
 func JWTAuthenticationConfig(issuerURL string, caPEM []byte, clientID string) ([]byte, error) {
-	claim := func(name string) map[string]any { return map[string]any{"claim": name, "prefix": OIDCPrefix} }
 	return sigsyaml.Marshal(map[string]any{
 		"apiVersion": "apiserver.config.k8s.io/v1",
 		"kind":       "AuthenticationConfiguration",
@@ -48,9 +54,13 @@ func JWTAuthenticationConfig(issuerURL string, caPEM []byte, clientID string) ([
 				"audiences":            []string{clientID},
 			},
 			"claimMappings": map[string]any{
-				"username": claim("preferred_username"),
-				"groups":   claim("groups"),
+				"username": map[string]any{"claim": "preferred_username", "prefix": OIDCPrefix},
+				"groups":   map[string]any{"claim": "groups", "prefix": ""},
 			},
+			"userValidationRules": []any{map[string]any{
+				"expression": "user.groups.all(g, !g.startsWith('system:'))",
+				"message":    SystemGroupRefusal,
+			}},
 		}},
 	})
 }
