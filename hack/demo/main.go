@@ -5,8 +5,10 @@
 // then has a stand-in write the status a kubelet, a Gateway controller and
 // cert-manager would write (the embedded control plane has none of them, and the demo
 // says so), and shows the request Ready, the timeline, the DNS answer and the
-// applicant's mail. It keeps everything running until Ctrl-C (or exits at once with
-// -once).
+// applicant's mail. It also runs the portal (cmd/portal) with a local OpenID Connect
+// provider (internal/oidctest) that the API server trusts, logs the auditor in
+// through it as a browser would, and prints the portal's URL and the demo's logins.
+// It keeps everything running until Ctrl-C (or exits at once with -once).
 //
 // Run it with `make demo` (or `make demo ONCE=1`), which builds what it needs first.
 package main
@@ -34,6 +36,7 @@ import (
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/oidctest"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
 
@@ -60,12 +63,16 @@ func main() {
 // stack is everything the demo started, stopped in reverse order.
 type stack struct {
 	env       *testenv.Env
+	provider  *oidctest.Provider
 	processes []*harness.Process
 }
 
 func (s *stack) stop() {
 	for i := len(s.processes) - 1; i >= 0; i-- {
 		s.processes[i].Stop()
+	}
+	if s.provider != nil {
+		_ = s.provider.Close()
 	}
 	if s.env != nil {
 		_ = s.env.Stop()
@@ -89,14 +96,37 @@ func run(dir string, once bool) error {
 	kubectlBin := filepath.Join(root, "bin", "k8s", "kubectl")
 	plugin := filepath.Join(root, "bin", "kubectl-subdomain")
 	manager := filepath.Join(root, "bin", "manager")
-	for _, b := range []string{kubectlBin, plugin, manager} {
+	portalBin := filepath.Join(root, "bin", "portal")
+	for _, b := range []string{kubectlBin, plugin, manager, portalBin} {
 		if _, err := os.Stat(b); err != nil {
 			return fmt.Errorf("%s is missing: run 'make demo', which builds it", b)
 		}
 	}
 
+	// The portal's address comes first: its callback is the redirect URL the provider
+	// registers, and the API server trusts the provider from its start.
+	step("Starting the demo's OpenID Connect provider (internal/oidctest) for the portal's logins")
+	portalPort, err := harness.FreePort()
+	if err != nil {
+		return err
+	}
+	portal := newDemoPortal(dir, portalPort)
+	if st.provider, err = oidctest.Start(oidctest.Options{Users: portalUsers(),
+		Clients: []oidctest.Client{{ID: portalClientID, RedirectURLs: []string{portal.url + "/auth/callback"}}}}); err != nil {
+		return err
+	}
+	portal.provider = st.provider
+	if err := os.WriteFile(portal.caFile, st.provider.CAPEM, 0o644); err != nil {
+		return err
+	}
+	authConfig, err := testenv.WriteJWTAuthenticationConfig(dir, st.provider.Issuer, st.provider.CAPEM, portalClientID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("OpenID Connect provider: %s (its CA: %s)\n", st.provider.Issuer, portal.caFile)
+
 	step("Starting the embedded control plane (etcd v3.6.16, kube-apiserver v1.37.2) with the CRD, policies and roles,\n    the Gateway API's and cert-manager's CRDs")
-	st.env, err = testenv.Start(ctx)
+	st.env, err = testenv.StartWith(ctx, testenv.Options{AuthenticationConfig: authConfig})
 	if err != nil {
 		return err
 	}
@@ -119,6 +149,14 @@ func run(dir string, once bool) error {
 	if err != nil {
 		return err
 	}
+
+	// Right after the control plane, so that the port chosen for it is taken before
+	// anything else picks a free one.
+	step("Starting the portal (bin/portal): every page asks the API server with the logged-in person's own ID token")
+	if err := portal.start(ctx, st, portalBin, env); err != nil {
+		return err
+	}
+	fmt.Printf("Portal: %s/\n", portal.url)
 
 	step("Starting BIND 9 for " + zone + ", external-dns v0.21.0 and mailpit")
 	bind, err := harness.StartBIND(ctx, filepath.Join(dir, "bind"), zone, []string{"www IN A 192.0.2.1"})
@@ -167,13 +205,13 @@ notification:
 	// Plain HTTP on the loopback for the demo; in a cluster the endpoint is HTTPS with
 	// authentication (config/rbac/metrics_service.yaml, config/prometheus).
 	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
-	op, err := harness.Start(dir, "operator", manager, []string{"--config=" + cfg, "--kubeconfig=" + kubeconfigs[testenv.OperatorUser],
+	operator, err := harness.Start(dir, "operator", manager, []string{"--config=" + cfg, "--kubeconfig=" + kubeconfigs[testenv.OperatorUser],
 		"--health-probe-bind-address=0", fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort), "--metrics-secure=false"})
 	if err != nil {
 		return err
 	}
-	st.processes = append(st.processes, op)
-	if err := harness.WaitFor(ctx, op, time.Minute, "the operator's metrics endpoint", func() error {
+	st.processes = append(st.processes, operator)
+	if err := harness.WaitFor(ctx, operator, time.Minute, "the operator's metrics endpoint", func() error {
 		_, err := metricSamples(ctx, metricsURL)
 		return err
 	}); err != nil {
@@ -223,7 +261,7 @@ notification:
 
 	step("Provisioned, but not serving yet: nothing runs the site, accepts its route or issues its certificate")
 	if err := waitNotServing(ctx, env.Client); err != nil {
-		return fmt.Errorf("%w\n%s", err, lastLines(op.Log(), 20))
+		return fmt.Errorf("%w\n%s", err, lastLines(operator.Log(), 20))
 	}
 	out, _ = as("admin", "kubectl", "get", "sdr", "-o", "wide")
 	show("admin", "kubectl get sdr -o wide", out)
@@ -258,7 +296,7 @@ notification:
 		fmt.Printf("\nstand-in: %s: %s\n", part.object, part.writes)
 		c, err := waitCondition(ctx, env.Client, part.condition)
 		if err != nil {
-			return fmt.Errorf("%w\n%s", err, lastLines(op.Log(), 20))
+			return fmt.Errorf("%w\n%s", err, lastLines(operator.Log(), 20))
 		}
 		fmt.Printf("operator: %s=%s %s: %s\n", c.Type, c.Status, c.Reason, c.Message)
 	}
@@ -269,7 +307,7 @@ notification:
 	defer stopStandIn()
 	go standIn.Run(standInCtx, time.Second)
 	if err := waitPhase(ctx, env.Client, hostingv1.PhaseReady, 3*time.Minute); err != nil {
-		return fmt.Errorf("%w\n%s", err, lastLines(op.Log(), 20))
+		return fmt.Errorf("%w\n%s", err, lastLines(operator.Log(), 20))
 	}
 
 	step("The result")
@@ -301,6 +339,12 @@ notification:
 	fmt.Printf("\n$ curl -s %s | grep -E '^subdomain_(requests|notifications_total|dns_checks_total)\\{|_to_ready_seconds_count' | grep -v ' 0$'\n%s",
 		metricsURL, samples)
 
+	step("The portal: the auditor logs in through the OpenID Connect provider, as a browser would, and opens the register")
+	if err := portal.check(ctx, "ratna"); err != nil {
+		return fmt.Errorf("the portal: %w\n%s", err, lastLines(portal.process.Log(), 20))
+	}
+	portal.printLogins()
+
 	if once {
 		step("Done (ONCE=1): stopping everything")
 		return nil
@@ -322,7 +366,8 @@ Everything keeps running until Ctrl-C. Try, in another terminal:
   sed 's/name: dinkes/name: www-req/; s/subdomain: dinkes/subdomain: www/' config/samples/hosting_v1alpha1_subdomainrequest.yaml | kubectl --kubeconfig %[1]s/pemohon-dinkes.kubeconfig apply -f -
   dig @127.0.0.1 -p %[2]d dinkes.kuduskab.go.id
   # mail: http://127.0.0.1:%[3]d   metrics: %[4]s   logs: %[1]s/*.log
-`, dir, bind.Port, mail.HTTPPort, metricsURL, conditionsPath)
+  # the portal, in a browser: %[6]s/ (the logins are above)
+`, dir, bind.Port, mail.HTTPPort, metricsURL, conditionsPath, portal.url)
 	<-ctx.Done()
 	step("Stopping every process the demo started")
 	return nil

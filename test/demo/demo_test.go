@@ -4,6 +4,8 @@ package demo
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,9 +46,14 @@ func TestDemoOnce(t *testing.T) {
 	}
 	w.Close()
 	metricsLine := regexp.MustCompile(`^Metrics: (http://127\.0\.0\.1:\d+/metrics)$`)
+	// The portal's provider comes first (the API server trusts it from its start), then
+	// the portal, asked as a browser would while the demo runs.
+	providerLine := regexp.MustCompile(`^OpenID Connect provider: (https://127\.0\.0\.1:\d+) \(its CA: (\S+)\)$`)
+	portalLine := regexp.MustCompile(`^Portal: (http://127\.0\.0\.1:\d+)/$`)
 	var out strings.Builder
-	var metricsURL string
+	var metricsURL, issuer, caFile, portalURL string
 	metricsAnswer := make(chan error, 1)
+	portalAnswer := make(chan error, 1)
 	scanner := bufio.NewScanner(r)
 	for scanner.Scan() {
 		line := scanner.Text()
@@ -54,6 +61,13 @@ func TestDemoOnce(t *testing.T) {
 		if m := metricsLine.FindStringSubmatch(line); m != nil && metricsURL == "" {
 			metricsURL = m[1]
 			go func() { metricsAnswer <- answers(metricsURL) }()
+		}
+		if m := providerLine.FindStringSubmatch(line); m != nil && issuer == "" {
+			issuer, caFile = m[1], m[2]
+		}
+		if m := portalLine.FindStringSubmatch(line); m != nil && portalURL == "" && issuer != "" {
+			portalURL = m[1]
+			go func() { portalAnswer <- portalAnswers(portalURL, issuer, caFile) }()
 		}
 	}
 	err = cmd.Wait()
@@ -66,6 +80,40 @@ func TestDemoOnce(t *testing.T) {
 		t.Errorf("the demo's output lacks the line %q\n%s", metricsLine, text)
 	} else if err := <-metricsAnswer; err != nil {
 		t.Errorf("the demo's metrics URL %s: %v", metricsURL, err)
+	}
+	if portalURL == "" {
+		t.Errorf("the demo's output lacks the lines %q and, after it, %q\n%s", providerLine, portalLine, text)
+	} else if err := <-portalAnswer; err != nil {
+		t.Errorf("the demo's portal %s: %v", portalURL, err)
+	}
+	// The portal's block: its URL, the five logins with their roles, and what the
+	// browser will say of the provider's certificate; before it, the demo's own
+	// login through the portal as the auditor, who reads the sample request in the
+	// register.
+	at := 0
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^GET ` + regexp.QuoteMeta(portalURL) + `/ -> 200 OK$`),
+		regexp.MustCompile(`(?m)^GET ` + regexp.QuoteMeta(portalURL) + `/masuk -> 302 Found to the provider's login form, ` + regexp.QuoteMeta(issuer) + `/authorize -> 200 OK$`),
+		regexp.MustCompile(`(?m)^ratna logs in at the provider -> back at ` + regexp.QuoteMeta(portalURL) + `/: "Anda masuk sebagai Ratna Sari \(nama pengguna di server API: oidc:ratna\)\."$`),
+		regexp.MustCompile(`(?m)^GET ` + regexp.QuoteMeta(portalURL) + `/register -> 200 OK, the register lists: dinkes$`),
+		regexp.MustCompile(`(?m)^==> The portal: ` + regexp.QuoteMeta(portalURL) + `/$`),
+		regexp.MustCompile(`(?m)^ +Demo logins \(user / password / role\):$`),
+		regexp.MustCompile(`(?m)^ +siti +/ siti-rahasia +/ Pemohon \(applicant\), Dinas Kesehatan \(group opd:dinkes\)$`),
+		regexp.MustCompile(`(?m)^ +budi +/ budi-rahasia +/ Kepala Dinas \(group diskominfo:kepala-dinas\)$`),
+		regexp.MustCompile(`(?m)^ +agus +/ agus-rahasia +/ Kepala Bidang Informatika \(group diskominfo:kepala-bidang-informatika\)$`),
+		regexp.MustCompile(`(?m)^ +dewi +/ dewi-rahasia +/ Kepala Seksi TI dan Persandian \(group diskominfo:kepala-seksi-ti-persandian\)$`),
+		regexp.MustCompile(`(?m)^ +ratna +/ ratna-rahasia +/ Auditor \(group diskominfo:auditors\)$`),
+		regexp.MustCompile(`(?m)^ +The login page is the demo's own OpenID Connect provider, ` + regexp.QuoteMeta(issuer) + `, whose\n` +
+			` +certificate is signed by a CA made when the demo started \(` + regexp.QuoteMeta(caFile) + `\),\n` +
+			` +which no browser trusts: the browser warns that the connection is not private\.$`),
+		regexp.MustCompile(`(?m)^==> Done \(ONCE=1\): stopping everything$`),
+	} {
+		l := want.FindStringIndex(text[at:])
+		if l == nil {
+			t.Errorf("the demo's output lacks %q (in this order)\n%s", want, text)
+			continue
+		}
+		at += l[1]
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^dinkes\.kuduskab\.go\.id\.\s+60\s+IN\s+A\s+192\.0\.2\.10$`),
@@ -114,7 +162,7 @@ func TestDemoOnce(t *testing.T) {
 	if regexp.MustCompile(`(?m)^Subject: |^Ready=True `).MatchString(before) {
 		t.Errorf("the demo shows a mail or Ready=True before the stand-in\n%s", before)
 	}
-	at := 0
+	at = 0
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^operator: SiteAvailable=True SiteAvailable: Deployment web-dinkes/web is available$`),
 		regexp.MustCompile(`(?m)^operator: RouteAccepted=True RouteAccepted: HTTPRoute web-dinkes/web is accepted by Gateway gateway-system/sites and ListenerSet web-dinkes/web$`),
@@ -155,6 +203,62 @@ func answers(url string) error {
 		if !strings.Contains(string(body), name) {
 			return fmt.Errorf("no %s among its %d bytes", name, len(body))
 		}
+	}
+	return nil
+}
+
+// portalAnswers asks the portal while the demo runs, as a browser would: its home page
+// in Bahasa Indonesia with the login link, and the login, which sends the browser to
+// the provider's login form (trusted with the CA file the demo printed).
+func portalAnswers(portalURL, issuer, caFile string) error {
+	hc := &http.Client{Timeout: 5 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(portalURL + "/")
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /: %s", resp.Status)
+	}
+	for _, want := range []string{`<html lang="id">`, `href="/masuk"`, "Masuk dengan akun Pemerintah Kabupaten Kudus"} {
+		if !strings.Contains(string(body), want) {
+			return fmt.Errorf("GET /: no %q in\n%s", want, body)
+		}
+	}
+	resp, err = hc.Get(portalURL + "/masuk")
+	if err != nil {
+		return err
+	}
+	_ = resp.Body.Close()
+	login := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(login, issuer+"/authorize?") {
+		return fmt.Errorf("GET /masuk: %s to %q, not to %s/authorize", resp.Status, login, issuer)
+	}
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		return fmt.Errorf("the provider's CA the demo printed: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(ca) {
+		return fmt.Errorf("%s holds no PEM certificate", caFile)
+	}
+	hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	resp, err = hc.Get(login)
+	if err != nil {
+		return fmt.Errorf("the provider's login form, with the printed CA: %w", err)
+	}
+	body, err = io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `name="password"`) {
+		return fmt.Errorf("the provider's login form: %s\n%s", resp.Status, body)
 	}
 	return nil
 }

@@ -543,6 +543,127 @@ var _ = Describe("the Helm chart charts/subdomain-operator", Ordered, func() {
 		}
 	})
 
+	It("renders nothing of the portal by default, and with portal.enabled the ServiceAccount, Deployment and Service of config/portal, with no RBAC", func() {
+		isPortal := func(u *unstructured.Unstructured) bool {
+			return strings.Contains(u.GetName(), "portal") || u.GetLabels()["app.kubernetes.io/component"] == "portal"
+		}
+		without := objects(rendered)
+		for _, u := range without {
+			Expect(isPortal(u)).To(BeFalse(), "portal.enabled is false by default, yet the chart renders %s", objectKey(u))
+		}
+
+		enabled := objects(mustTemplate(operatorNamespace, exampleGroupValues, "portal:\n  enabled: true\n"))
+		want := objects(mustKubectl("admin", "", "kustomize", "config/portal"))
+		Expect(want).To(HaveLen(3))
+		// The same objects as without the portal, and those of config/portal: nothing else
+		// (no Role, ClusterRole or binding for the portal).
+		Expect(enabled).To(HaveLen(len(without) + len(want)))
+		chart := byKey(enabled)
+		for _, u := range without {
+			Expect(chart).To(HaveKey(objectKey(u)))
+		}
+		for _, w := range want {
+			key := objectKey(w)
+			Expect(chart).To(HaveKey(key))
+			Expect(comparableObject(chart[key])).To(Equal(comparableObject(w)), key)
+		}
+		for _, u := range enabled {
+			if u.GetKind() != "RoleBinding" && u.GetKind() != "ClusterRoleBinding" {
+				continue
+			}
+			subjects, _, _ := unstructured.NestedSlice(u.Object, "subjects")
+			for _, sub := range subjects {
+				Expect(sub).NotTo(HaveKeyWithValue("name", "subdomain-portal"), "%s binds the portal's ServiceAccount", objectKey(u))
+			}
+		}
+
+		By("the pod: no token, restricted")
+		d := chart["Deployment "+operatorNamespace+"/subdomain-portal"]
+		pod, _, _ := unstructured.NestedMap(d.Object, "spec", "template", "spec")
+		Expect(pod).To(HaveKeyWithValue("automountServiceAccountToken", false))
+		Expect(pod).To(HaveKeyWithValue("serviceAccountName", "subdomain-portal"))
+		Expect(pod["securityContext"]).To(HaveKeyWithValue("runAsNonRoot", true))
+		container := pod["containers"].([]any)[0].(map[string]any)
+		Expect(container["command"]).To(Equal([]any{"/portal"}))
+		Expect(container["securityContext"]).To(And(HaveKeyWithValue("allowPrivilegeEscalation", false),
+			HaveKeyWithValue("readOnlyRootFilesystem", true), HaveKeyWithValue("capabilities", HaveKeyWithValue("drop", []any{"ALL"})),
+			HaveKeyWithValue("seccompProfile", HaveKeyWithValue("type", "RuntimeDefault"))))
+		Expect(chart["ServiceAccount "+operatorNamespace+"/subdomain-portal"].Object).To(HaveKeyWithValue("automountServiceAccountToken", false))
+
+		By("the API server accepts them, with the pod under the restricted Pod Security Standard")
+		var portalObjects []string
+		for _, w := range want {
+			data, err := sigsyaml.Marshal(chart[objectKey(w)].Object)
+			Expect(err).NotTo(HaveOccurred())
+			portalObjects = append(portalObjects, string(data))
+		}
+		out := mustKubectl("admin", strings.Join(portalObjects, "---\n"), "apply", "--server-side", "--dry-run=server",
+			"--field-manager=helm-dry-run", "--force-conflicts", "-f", "-")
+		Expect(strings.Count(out, "(server dry run)")).To(Equal(len(want)), out)
+		Expect(out).NotTo(ContainSubstring("violate PodSecurity"))
+	})
+
+	It("renders the portal's values (provider, image, Service, Ingress), and refuses values that cannot work", func() {
+		values := `portal:
+  enabled: true
+  issuerURL: https://sso.example.test/realms/kudus
+  issuerCAConfigMap: sso-ca
+  clientID: portal-kudus
+  redirectURL: https://portal.example.test/auth/callback
+  lang: en
+  image: {repository: registry.example/subdomain-operator, tag: v0.2.0}
+  resources: {requests: {cpu: 20m, memory: 48Mi}, limits: {memory: 96Mi}}
+  service: {type: NodePort, port: 8080}
+  ingress: {host: portal.example.test, className: nginx, tlsSecretName: portal-tls}
+`
+		objs := objects(mustTemplate(operatorNamespace, exampleGroupValues, values))
+		d := find(objs, "Deployment", "subdomain-portal")
+		container, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+		c := container[0].(map[string]any)
+		Expect(c["image"]).To(Equal("registry.example/subdomain-operator:v0.2.0"))
+		Expect(c["args"]).To(Equal([]any{"--listen=:8080", "--issuer-url=https://sso.example.test/realms/kudus",
+			"--issuer-ca-file=/etc/portal/issuer-ca/ca.crt", "--client-id=portal-kudus",
+			"--redirect-url=https://portal.example.test/auth/callback", "--api-server=https://kubernetes.default.svc",
+			"--api-server-ca-file=/etc/portal/kube-ca/ca.crt", "--base-domain=kuduskab.go.id", "--lang=en", "--cookie-secure=true"}))
+		Expect(c["resources"]).To(Equal(map[string]any{"requests": map[string]any{"cpu": "20m", "memory": "48Mi"},
+			"limits": map[string]any{"memory": "96Mi"}}))
+		volumes, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "volumes")
+		Expect(volumes).To(ContainElement(HaveKeyWithValue("configMap", HaveKeyWithValue("name", "sso-ca"))))
+		svc := find(objs, "Service", "subdomain-portal")
+		Expect(svc.Object["spec"]).To(And(HaveKeyWithValue("type", "NodePort"),
+			HaveKeyWithValue("ports", ContainElement(HaveKeyWithValue("port", BeNumerically("==", 8080))))))
+		ing := find(objs, "Ingress", "subdomain-portal")
+		spec, _, _ := unstructured.NestedMap(ing.Object, "spec")
+		Expect(spec).To(HaveKeyWithValue("ingressClassName", "nginx"))
+		Expect(spec["tls"]).To(ConsistOf(map[string]any{"hosts": []any{"portal.example.test"}, "secretName": "portal-tls"}))
+		Expect(spec["rules"]).To(ConsistOf(HaveKeyWithValue("host", "portal.example.test")))
+		paths, _, _ := unstructured.NestedSlice(spec["rules"].([]any)[0].(map[string]any), "http", "paths")
+		Expect(paths).To(ConsistOf(HaveKeyWithValue("backend", map[string]any{"service": map[string]any{"name": "subdomain-portal",
+			"port": map[string]any{"name": "http"}}})))
+		By("the API server accepts the Ingress, its host outside the base domain")
+		data, err := sigsyaml.Marshal(ing.Object)
+		Expect(err).NotTo(HaveOccurred())
+		out := mustKubectl("admin", string(data), "apply", "--server-side", "--dry-run=server", "--field-manager=helm-dry-run", "-f", "-")
+		Expect(out).To(ContainSubstring("(server dry run)"))
+
+		By("a host under the base domain only from a legacy namespace, as the admission policies allow it")
+		under := "portal:\n  enabled: true\n  ingress: {host: portal.kuduskab.go.id}\n"
+		out, err = template(operatorNamespace, under)
+		Expect(err).To(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("portal.ingress.host portal.kuduskab.go.id is under config.baseDomain kuduskab.go.id"))
+		Expect(out).To(ContainSubstring("unless the release's namespace " + operatorNamespace + " is in config.legacyNamespaces"))
+		objs = objects(mustTemplate(operatorNamespace, under, "config:\n  legacyNamespaces: ["+operatorNamespace+"]\n"))
+		Expect(find(objs, "Ingress", "subdomain-portal").Object["spec"]).To(HaveKeyWithValue("rules", ConsistOf(HaveKeyWithValue("host", "portal.kuduskab.go.id"))))
+
+		By("the provider's redirect must come back to the Ingress's host; the language is id or en")
+		out, err = template(operatorNamespace, "portal:\n  enabled: true\n  ingress: {host: portal.example.test}\n")
+		Expect(err).To(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("portal.redirectURL https://portal.kuduskab.go.id/auth/callback is not on portal.ingress.host portal.example.test"))
+		out, err = template(operatorNamespace, "portal:\n  enabled: true\n  lang: jv\n")
+		Expect(err).To(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("portal.lang must be id or en, not jv"))
+	})
+
 	It("renders policy-settings equal to what manager --print-policy-settings prints for the chart's configuration", func() {
 		cases := map[string]struct {
 			namespace string
@@ -653,7 +774,8 @@ var _ = Describe("helm install on a new cluster", Ordered, func() {
 		// No DNS server or mail server to ask in this test; the officials' groups of
 		// the suite's people.
 		values = filepath.Join(workDir, "helm-values.yaml")
-		Expect(os.WriteFile(values, []byte(exampleGroupValues+"config:\n  dns: null\n  notification: null\n"), 0o644)).To(Succeed())
+		// And the portal, whose ServiceAccount must get nothing.
+		Expect(os.WriteFile(values, []byte(exampleGroupValues+"config:\n  dns: null\n  notification: null\nportal:\n  enabled: true\n"), 0o644)).To(Succeed())
 	})
 	AfterAll(func() {
 		if operator != nil {
@@ -683,6 +805,38 @@ var _ = Describe("helm install on a new cluster", Ordered, func() {
 				"-o", "jsonpath={.metadata.annotations.hosting\\.kuduskab\\.go\\.id/requested-by}")
 			return out
 		}).Should(Equal("pemohon-dinkes"))
+	})
+
+	It("installs the portal with a ServiceAccount the API server grants nothing: no binding names it, it can read or decide no request", func() {
+		fresh.allExist(mustKubectl("admin", "", "kustomize", "config/portal"))
+		portalUser := "system:serviceaccount:" + operatorNamespace + ":subdomain-portal"
+		var bindings struct {
+			Items []rbacv1.RoleBinding `json:"items"`
+		}
+		Expect(json.Unmarshal([]byte(fresh.mustKubectl("admin", "", "get", "rolebindings,clusterrolebindings", "-A", "-o", "json")), &bindings)).To(Succeed())
+		Expect(bindings.Items).NotTo(BeEmpty())
+		for _, b := range bindings.Items {
+			for _, sub := range b.Subjects {
+				Expect(sub.Kind == "ServiceAccount" && sub.Name == "subdomain-portal").To(BeFalse(), "%s %s/%s binds the portal's ServiceAccount", b.Kind, b.Namespace, b.Name)
+				Expect(sub.Kind == "User" && sub.Name == portalUser).To(BeFalse(), "%s %s/%s binds the portal's ServiceAccount", b.Kind, b.Namespace, b.Name)
+			}
+		}
+		// kubectl auth can-i answers yes or no on its last line (a warning may come first).
+		answer := func(out string) string {
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			return lines[len(lines)-1]
+		}
+		for _, verb := range []string{"get", "list", "watch", "create", "patch", "update", "delete"} {
+			out, _ := fresh.kubectl("admin", "", "auth", "can-i", verb, "subdomainrequests.hosting.kuduskab.go.id", "--as="+portalUser)
+			Expect(answer(out)).To(Equal("no"), "the portal's ServiceAccount can %s requests: %s", verb, out)
+		}
+		for _, what := range [][]string{{"get", "secrets", "-A"}, {"create", "subjectaccessreviews.authorization.k8s.io"}, {"impersonate", "users"}} {
+			out, _ := fresh.kubectl("admin", "", append([]string{"auth", "can-i"}, append(what, "--as="+portalUser)...)...)
+			Expect(answer(out)).To(Equal("no"), "the portal's ServiceAccount can %v: %s", what, out)
+		}
+		// What the same question gets for an official, so that "no" is not kubectl failing.
+		out, _ := fresh.kubectl("admin", "", "auth", "can-i", "get", "subdomainrequests.hosting.kuduskab.go.id", "--as=budi", "--as-group=diskominfo:kepala-dinas")
+		Expect(answer(out)).To(Equal("yes"), out)
 	})
 
 	It("runs the operator with the chart's configuration, identity and policies: a request goes through to Ready", func() {
@@ -723,10 +877,10 @@ var _ = Describe("helm install on a new cluster", Ordered, func() {
 		Expect(grantOf(fresh, request)).To(Equal("web-" + request + " " + request))
 	})
 
-	It("helm uninstall removes the operator only: the register, the policies, the grants and the officials' roles stay", func() {
+	It("helm uninstall removes the operator (and the portal) only: the register, the policies, the grants and the officials' roles stay", func() {
 		operator.Stop()
 		operator = nil
-		operatorObjects := mustKubectl("admin", "", "kustomize", "config/operator")
+		operatorObjects := mustKubectl("admin", "", "kustomize", "config/operator") + "---\n" + mustKubectl("admin", "", "kustomize", "config/portal")
 		out := helmAt("uninstall", releaseName, "-n", operatorNamespace)
 		Expect(out).To(ContainSubstring("uninstalled"))
 

@@ -115,3 +115,28 @@ metadata.name, for a file of one object).
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+The portal's labels: the chart's, with the portal's name and component, as
+config/portal labels its objects.
+*/}}
+{{- define "subdomain-operator.portalLabels" -}}
+{{- $l := include "subdomain-operator.labels" . | fromYaml -}}
+{{- $_ := set $l "app.kubernetes.io/name" "subdomain-portal" -}}
+{{- $_ := set $l "app.kubernetes.io/part-of" "subdomain-operator" -}}
+{{- $_ := set $l "app.kubernetes.io/component" "portal" -}}
+{{- toYaml $l }}
+{{- end }}
+
+{{- define "subdomain-operator.portalImage" -}}
+{{- $p := .Values.portal.image | default dict -}}
+{{ $p.repository | default .Values.image.repository }}:{{ $p.tag | default .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{/*
+The portal's base domain: portal.baseDomain, or the operator's (config.baseDomain).
+*/}}
+{{- define "subdomain-operator.portalBaseDomain" -}}
+{{- $c := include "subdomain-operator.config" . | fromYaml -}}
+{{- .Values.portal.baseDomain | default $c.baseDomain | toString | trim | lower | trimSuffix "." }}
+{{- end }}
