@@ -102,11 +102,13 @@ bench: build test-tools ## Run the benchmark (not part of make test); writes ben
 ##@ Build
 
 .PHONY: build
-build: fmt vet ## Build the manager and the kubectl plugin into bin/.
+build: fmt vet ## Build the manager, the kubectl plugin and the portal into bin/.
 	go build -o $(BIN)/manager .
 	go build -o $(BIN)/kubectl-subdomain ./cmd/kubectl-subdomain
+	go build -o $(BIN)/portal ./cmd/portal
 
-# The image holds the manager and the kubectl plugin (/kubectl-subdomain). A
+# The image holds the manager, the kubectl plugin (/kubectl-subdomain) and the portal
+# (/portal). A
 # multi-platform image cannot be loaded into the local Docker engine: docker-build
 # keeps it in the builder's cache (a check that every platform builds), unless
 # PLATFORMS names a single platform (e.g. PLATFORMS=linux/amd64), which is loaded.
@@ -138,7 +140,7 @@ run: manifests generate fmt vet ## Run the operator against the current kubeconf
 	go run . $(RUN_ARGS)
 
 .PHONY: demo
-demo: build test-tools ## Run the whole procedure on an embedded local control plane (ONCE=1 exits at the end).
+demo: build test-tools ## Run the whole procedure on an embedded local control plane, with the portal and its logins (ONCE=1 exits at the end).
 	hack/demo.sh
 
 # The kubectl plugin's release: one archive per platform (the binary, with the version
@@ -164,8 +166,8 @@ plugin-dist: ## Build the kubectl plugin's archives for every platform and its k
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath \
 	    -ldflags "-s -w -X github.com/kudus-diskominfo/subdomain-operator/internal/plugin.Version=$(PLUGIN_VERSION)" \
 	    -o $$stage/kubectl-subdomain$$exe ./cmd/kubectl-subdomain; \
-	  cp docs/panduan-pejabat.md docs/panduan-pemohon.md $$stage/; \
-	  files="kubectl-subdomain$$exe panduan-pejabat.md panduan-pemohon.md"; \
+	  cp docs/panduan-pejabat.md docs/panduan-pemohon.md docs/panduan-auditor.md $$stage/; \
+	  files="kubectl-subdomain$$exe panduan-pejabat.md panduan-pemohon.md panduan-auditor.md"; \
 	  if [[ $$os != windows ]]; then \
 	    install -m 0755 cmd/kubectl-subdomain/kubectl_complete-subdomain $$stage/; files="$$files kubectl_complete-subdomain"; \
 	  fi; \
