@@ -285,10 +285,18 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-func (p *Provider) renderLogin(w http.ResponseWriter, status int, request, message string) {
+// renderLogin shows the login form of a pending request. Its form-action also allows
+// the origin of the client's redirect URL: browsers (Chromium) apply form-action to
+// the redirects that follow a form's submission too, and the login answers with a
+// redirect to the client.
+func (p *Provider) renderLogin(w http.ResponseWriter, status int, request, redirectURL, message string) {
+	formAction := "'self'"
+	if u, err := url.Parse(redirectURL); err == nil && u.Scheme != "" && u.Host != "" {
+		formAction += " " + u.Scheme + "://" + u.Host
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; form-action 'self'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; form-action "+formAction)
 	w.WriteHeader(status)
 	_ = loginPage.Execute(w, map[string]string{"Action": pathAuthorize, "Request": request, "Error": message})
 }
@@ -339,7 +347,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		p.pending[id] = authRequest{clientID: c.ID, redirectURL: redirectURL, state: state, nonce: q.Get("nonce"),
 			challenge: q.Get("code_challenge"), expires: time.Now().Add(loginLifetime)}
 		p.mu.Unlock()
-		p.renderLogin(w, http.StatusOK, id, "")
+		p.renderLogin(w, http.StatusOK, id, redirectURL, "")
 	}
 }
 
@@ -356,7 +364,7 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, ok := p.user(r.PostFormValue("username"))
 	if !ok || subtle.ConstantTimeCompare([]byte(u.Password), []byte(r.PostFormValue("password"))) != 1 {
-		p.renderLogin(w, http.StatusUnauthorized, id, "Wrong user name or password.")
+		p.renderLogin(w, http.StatusUnauthorized, id, req.redirectURL, "Wrong user name or password.")
 		return
 	}
 	code := randomString(24)

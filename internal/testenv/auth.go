@@ -17,12 +17,26 @@ type Options struct {
 	// e.g. written by WriteJWTAuthenticationConfig. envtest's own client certificates
 	// keep authenticating the admin and the users of User.
 	AuthenticationConfig string
+	// AuditPolicyFile is the path of an audit Policy file (audit.k8s.io/v1) given to
+	// kube-apiserver as --audit-policy-file, e.g. written by WriteAuditPolicy; the
+	// events go to AuditLogPath (--audit-log-path), one JSON object a line. Both or
+	// neither.
+	AuditPolicyFile string
+	AuditLogPath    string
 }
 
 // configure sets the API server's flags for the options.
 func (o Options) configure(api *envtest.APIServer) {
 	if o.AuthenticationConfig != "" {
 		api.Configure().Set("authentication-config", o.AuthenticationConfig)
+	}
+	if o.AuditPolicyFile != "" {
+		api.Configure().Set("audit-policy-file", o.AuditPolicyFile)
+		api.Configure().Set("audit-log-path", o.AuditLogPath)
+		// JSON lines, each event written by the request's own handler (blocking)
+		// rather than batched, so that the log follows the requests closely.
+		api.Configure().Set("audit-log-format", "json")
+		api.Configure().Set("audit-log-mode", "blocking")
 	}
 }
 

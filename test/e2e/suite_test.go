@@ -1,7 +1,10 @@
 // Package e2e runs the whole product for real: the control plane (kube-apiserver and
 // etcd through envtest) with the project's CRD, policies and RBAC from config/, the
 // operator as its built binary, external-dns v0.21.0 publishing to BIND 9, and kubectl
-// for every user action, each official as themselves.
+// for every user action, each official as themselves. The same control plane trusts an
+// OpenID Connect provider (oidctest) and keeps an audit log of the SubdomainRequest
+// writes, and the portal runs as its built binary, driven by a real browser
+// (portal_browser_test.go).
 package e2e
 
 import (
@@ -20,6 +23,7 @@ import (
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/oidctest"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
 
@@ -51,6 +55,14 @@ var (
 	metricsAddr string
 	// kubeconfigs of the people, by user name.
 	kubeconfigs map[string]string
+	// provider is the OpenID Connect provider the API server and the portal trust;
+	// portal is the portal's process, at portalURL (plain HTTP on 127.0.0.1).
+	provider  *oidctest.Provider
+	portal    *harness.Process
+	portalURL string
+	// auditLog is the API server's audit log (testenv.AuditPolicy: the writes of
+	// SubdomainRequests).
+	auditLog string
 )
 
 func TestEndToEnd(t *testing.T) {
@@ -75,17 +87,45 @@ var _ = BeforeSuite(func() {
 	out, err := build.CombinedOutput()
 	Expect(err).NotTo(HaveOccurred(), string(out))
 
-	By("starting the control plane with config/")
-	env, err = testenv.Start(ctx)
+	By("building the portal binary")
+	portalBin := filepath.Join(workDir, "portal")
+	build = exec.Command("go", "build", "-o", portalBin, "./cmd/portal")
+	build.Dir = root
+	out, err = build.CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), string(out))
+
+	By("starting an OpenID Connect provider (HTTPS, a CA made for this run) with the portal's people")
+	// The portal's address is the client's registered redirect URL, so it is chosen
+	// before the provider starts.
+	portalPort, err := harness.FreePort()
+	Expect(err).NotTo(HaveOccurred())
+	portalURL = fmt.Sprintf("http://127.0.0.1:%d", portalPort)
+	provider, err = oidctest.Start(oidctest.Options{Users: portalPeople,
+		Clients: []oidctest.Client{{ID: portalClientID, RedirectURLs: []string{portalURL + "/auth/callback"}}}})
+	Expect(err).NotTo(HaveOccurred())
+	authConfig, err := testenv.WriteJWTAuthenticationConfig(workDir, provider.Issuer, provider.CAPEM, portalClientID)
+	Expect(err).NotTo(HaveOccurred())
+	auditPolicy, err := testenv.WriteAuditPolicy(workDir)
+	Expect(err).NotTo(HaveOccurred())
+	auditLog = filepath.Join(workDir, "audit.log")
+
+	By("starting the control plane with config/, trusting the provider and keeping an audit log")
+	env, err = testenv.StartWith(ctx, testenv.Options{AuthenticationConfig: authConfig, AuditPolicyFile: auditPolicy, AuditLogPath: auditLog})
 	Expect(err).NotTo(HaveOccurred())
 	admin = env.Client
 	Expect(env.ApplyFile(ctx, filepath.Join(root, "config/officials/example-bindings.yaml"))).To(Succeed())
 	Expect(env.ApplyFile(ctx, filepath.Join(root, "config/rbac/role.yaml"))).To(Succeed())
 	Expect(env.BindGroup(ctx, "manager-role", "system:serviceaccounts:subdomain-operator-system")).To(Succeed())
+	for role, group := range portalBindings {
+		Expect(env.BindGroup(ctx, role, group)).To(Succeed())
+	}
 
 	kubeconfigs, err = env.WriteKubeconfigs(workDir, testenv.People(testenv.OperatorUser))
 	Expect(err).NotTo(HaveOccurred())
 	operatorKC = kubeconfigs[testenv.OperatorUser]
+
+	By("starting the portal, which knows of the API server only its address and CA")
+	portal = startPortal(portalBin)
 
 	By("starting BIND 9 with a zone that already holds " + takenInZone)
 	bind, err = harness.StartBIND(ctx, filepath.Join(workDir, "bind"), zone, []string{takenInZone + " IN A " + takenIP})
@@ -164,6 +204,12 @@ func startOperator() *harness.Process {
 }
 
 var _ = AfterSuite(func() {
+	if portal != nil {
+		portal.Stop()
+	}
+	if provider != nil {
+		_ = provider.Close()
+	}
 	operator.Stop()
 	externalDNS.Stop()
 	if mailpit != nil {
@@ -190,7 +236,7 @@ var _ = AfterSuite(func() {
 
 var _ = ReportAfterEach(func(r SpecReport) {
 	if r.Failed() {
-		for _, p := range []*harness.Process{operator, externalDNS} {
+		for _, p := range []*harness.Process{operator, externalDNS, portal} {
 			if p != nil {
 				AddReportEntry(p.Name+" log", lastLines(p.Log(), 60))
 			}
