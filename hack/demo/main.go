@@ -111,7 +111,7 @@ func run(dir string, once bool) error {
 		return err
 	}
 	portal := newDemoPortal(dir, portalPort)
-	if st.provider, err = oidctest.Start(oidctest.Options{Users: portalUsers(),
+	if st.provider, err = oidctest.Start(oidctest.Options{Users: oidctest.CastUsers(),
 		Clients: []oidctest.Client{{ID: portalClientID, RedirectURLs: []string{portal.url + "/auth/callback"}}}}); err != nil {
 		return err
 	}

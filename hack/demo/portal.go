@@ -30,37 +30,6 @@ import (
 // API server's JWT authenticator expects.
 const portalClientID = "subdomain-portal"
 
-// login is a demo account of the provider, with the role its group is bound to.
-type login struct {
-	user      oidctest.User
-	role      string // the ClusterRole of config/officials/roles.yaml
-	shownRole string // what the demo prints
-}
-
-// logins are the portal's demo accounts: the people and groups of
-// internal/portal/portal_test.go. The API server names them oidc:<name>; the groups
-// come as the provider wrote them.
-var logins = []login{
-	{oidctest.User{Name: "siti", Password: "siti-rahasia", DisplayName: "Siti Aminah", Groups: []string{"opd:dinkes"}},
-		"subdomain-applicant", "Pemohon (applicant), Dinas Kesehatan"},
-	{oidctest.User{Name: "budi", Password: "budi-rahasia", DisplayName: "Budi Santoso", Groups: []string{"diskominfo:kepala-dinas"}},
-		"subdomain-kepala-dinas", "Kepala Dinas"},
-	{oidctest.User{Name: "agus", Password: "agus-rahasia", DisplayName: "Agus Salim", Groups: []string{"diskominfo:kepala-bidang-informatika"}},
-		"subdomain-kepala-bidang-informatika", "Kepala Bidang Informatika"},
-	{oidctest.User{Name: "dewi", Password: "dewi-rahasia", DisplayName: "Dewi Lestari", Groups: []string{"diskominfo:kepala-seksi-ti-persandian"}},
-		"subdomain-kepala-seksi-ti-persandian", "Kepala Seksi TI dan Persandian"},
-	{oidctest.User{Name: "ratna", Password: "ratna-rahasia", DisplayName: "Ratna Sari", Groups: []string{"diskominfo:auditors"}},
-		"subdomain-auditor", "Auditor"},
-}
-
-func portalUsers() []oidctest.User {
-	users := make([]oidctest.User, len(logins))
-	for i, l := range logins {
-		users[i] = l.user
-	}
-	return users
-}
-
 // demoPortal is the portal the demo runs, on plain HTTP on the loopback.
 type demoPortal struct {
 	url      string // http://127.0.0.1:<port>, without a trailing slash
@@ -79,9 +48,9 @@ func newDemoPortal(dir string, port int) *demoPortal {
 // provider's tokens, and starts bin/portal. The portal gets the API server's address
 // and CA only, no credential.
 func (p *demoPortal) start(ctx context.Context, st *stack, bin string, env *testenv.Env) error {
-	for _, l := range logins {
-		for _, g := range l.user.Groups {
-			if err := env.BindGroup(ctx, l.role, g); err != nil {
+	for _, l := range oidctest.Cast {
+		for _, g := range l.Groups {
+			if err := env.BindGroup(ctx, l.Role, g); err != nil {
 				return err
 			}
 		}
@@ -154,12 +123,7 @@ var (
 // check does what a browser does: the portal's home page, the login through the
 // provider's form, the logged-in home page and the register, printing each step.
 func (p *demoPortal) check(ctx context.Context, user string) error {
-	password := ""
-	for _, l := range logins {
-		if l.user.Name == user {
-			password = l.user.Password
-		}
-	}
+	password := oidctest.CastPassword(user)
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(p.provider.CAPEM)
 	jar, err := cookiejar.New(nil)
@@ -296,8 +260,8 @@ func (p *demoPortal) check(ctx context.Context, user string) error {
 func (p *demoPortal) printLogins() {
 	step("The portal: " + p.url + "/")
 	fmt.Printf("\n    Demo logins (user / password / role):\n")
-	for _, l := range logins {
-		fmt.Printf("      %-5s / %-13s / %s (group %s)\n", l.user.Name, l.user.Password, l.shownRole, strings.Join(l.user.Groups, ", "))
+	for _, l := range oidctest.Cast {
+		fmt.Printf("      %-5s / %-13s / %s (group %s)\n", l.Name, l.Password, l.Title, strings.Join(l.Groups, ", "))
 	}
 	fmt.Printf(`
     The login page is the demo's own OpenID Connect provider, %[1]s, whose

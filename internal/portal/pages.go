@@ -106,9 +106,15 @@ var formFieldOrder = []string{"unit", "contactName", "position", "nip", "email",
 	"purpose", "subdomain", "group", "plan", "deletionPolicy"}
 
 func readForm(r *http.Request) requestForm {
+	_ = r.ParseForm() // a body that does not parse reads as empty fields, which the API server names
+	return formOf(r.PostForm)
+}
+
+// formOf is the form of posted values: each field trimmed but the purpose's text.
+func formOf(posted url.Values) requestForm {
 	f := requestForm{values: map[string]string{}}
 	for _, k := range formFieldOrder {
-		v := r.PostFormValue(k)
+		v := posted.Get(k)
 		if k != "purpose" {
 			v = strings.TrimSpace(v)
 		}

@@ -45,23 +45,12 @@ import (
 // groups claim as the provider wrote them (user names prefixed oidc:), and are bound to the ClusterRoles of
 // config/officials/roles.yaml. Nobody has a client certificate or a kubeconfig: what
 // they do, they do through the portal with their own ID token.
-var people = []oidctest.User{
-	{Name: "siti", Password: "siti-rahasia", DisplayName: "Siti Aminah", Groups: []string{"opd:dinkes"}},
-	{Name: "budi", Password: "budi-rahasia", DisplayName: "Budi Santoso", Groups: []string{"diskominfo:kepala-dinas"}},
-	{Name: "rina", Password: "rina-rahasia", DisplayName: "Rina Wati", Groups: []string{"diskominfo:kepala-dinas"}},
-	{Name: "agus", Password: "agus-rahasia", DisplayName: "Agus Salim", Groups: []string{"diskominfo:kepala-bidang-informatika"}},
-	{Name: "dewi", Password: "dewi-rahasia", DisplayName: "Dewi Lestari", Groups: []string{"diskominfo:kepala-seksi-ti-persandian"}},
-	{Name: "ratna", Password: "ratna-rahasia", DisplayName: "Ratna Sari", Groups: []string{"diskominfo:auditors"}},
-}
+var people = append(oidctest.CastUsers(),
+	// A second Kepala Dinas, who comes after the first has decided.
+	oidctest.User{Name: "rina", Password: "rina-rahasia", DisplayName: "Rina Wati", Groups: []string{"diskominfo:kepala-dinas"}})
 
 // bindings bind the roles to the groups as the API server names them.
-var bindings = map[string]string{
-	"subdomain-applicant":                  "opd:dinkes",
-	"subdomain-kepala-dinas":               "diskominfo:kepala-dinas",
-	"subdomain-kepala-bidang-informatika":  "diskominfo:kepala-bidang-informatika",
-	"subdomain-kepala-seksi-ti-persandian": "diskominfo:kepala-seksi-ti-persandian",
-	"subdomain-auditor":                    "diskominfo:auditors",
-}
+var bindings = oidctest.CastBindings()
 
 const clientID = "subdomain-portal"
 
@@ -396,15 +385,6 @@ func theForm(csrf, subdomain, nip string) url.Values {
 		"group": {"opd:dinkes"}, "plan": {"small"}, "deletionPolicy": {"Retain"}}
 }
 
-// readFormValues is the portal's reading of a form's values.
-func readFormValues(v url.Values) requestForm {
-	f := requestForm{values: map[string]string{}}
-	for _, k := range formFieldOrder {
-		f.values[k] = v.Get(k)
-	}
-	return f
-}
-
 // approveAs posts an official's approval through the request page's form.
 func approveAs(b *browser, name string, role hostingv1.Role) page {
 	b.t.Helper()
@@ -515,8 +495,8 @@ func TestProcedureThroughThePortal(t *testing.T) {
 	// The applicant follows the request: her list and its timeline.
 	// Her unit's requests filed by someone else (here through GitOps, by the
 	// administrator) are hers to follow too; another unit's are not.
-	colleague := readFormValues(theForm("", name+"-rekan", "198001012005012001")).request()
-	other := readFormValues(theForm("", name+"-lain", "198001012005012001")).request()
+	colleague := formOf(theForm("", name+"-rekan", "198001012005012001")).request()
+	other := formOf(theForm("", name+"-lain", "198001012005012001")).request()
 	other.Spec.Applicant.Group = "opd:dishub"
 	for _, sdr := range []*hostingv1.SubdomainRequest{colleague, other} {
 		g.Expect(admin.Create(ctx, sdr)).To(Succeed())

@@ -44,24 +44,12 @@ const portalClientID = "subdomain-portal"
 // names there are oidc:<name>; their groups are the groups claim as written here):
 // an applicant of the Dinas Kesehatan, the three officials of Diskominfo and an
 // auditor. They have no kubeconfig: what they do, they do in the browser.
-var portalPeople = []oidctest.User{
-	{Name: "siti", Password: "siti-rahasia", DisplayName: "Siti Aminah", Groups: []string{"opd:dinkes"}},
-	{Name: "budi", Password: "budi-rahasia", DisplayName: "Budi Santoso", Groups: []string{"diskominfo:kepala-dinas"}},
-	{Name: "agus", Password: "agus-rahasia", DisplayName: "Agus Salim", Groups: []string{"diskominfo:kepala-bidang-informatika"}},
-	{Name: "dewi", Password: "dewi-rahasia", DisplayName: "Dewi Lestari", Groups: []string{"diskominfo:kepala-seksi-ti-persandian"}},
-	{Name: "ratna", Password: "ratna-rahasia", DisplayName: "Ratna Sari", Groups: []string{"diskominfo:auditors"}},
-}
+var portalPeople = oidctest.CastUsers()
 
 // portalBindings bind the ClusterRoles of config/officials/roles.yaml to their groups
 // (the officials' and the auditors' are also in example-bindings.yaml; the unit's
 // group is the portal's own applicant).
-var portalBindings = map[string]string{
-	"subdomain-applicant":                  "opd:dinkes",
-	"subdomain-kepala-dinas":               "diskominfo:kepala-dinas",
-	"subdomain-kepala-bidang-informatika":  "diskominfo:kepala-bidang-informatika",
-	"subdomain-kepala-seksi-ti-persandian": "diskominfo:kepala-seksi-ti-persandian",
-	"subdomain-auditor":                    "diskominfo:auditors",
-}
+var portalBindings = oidctest.CastBindings()
 
 // startPortal starts the built cmd/portal on portalURL: plain HTTP on 127.0.0.1
 // (--cookie-secure=false), the provider's issuer and CA, and of the admin's kubeconfig
