@@ -372,30 +372,9 @@ func (b *bench) floorRun(ctx context.Context, n int, tag string) (floorResult, e
 	cpu0 := serverCPU()
 	t0 := time.Now()
 	err = parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
-		objs := floorSite(b.platform, subs[i], tag)
-		for _, obj := range objs {
-			start := time.Now()
-			err := b.floor.Create(ctx, obj)
-			if apierrors.IsAlreadyExists(err) {
-				// Created by an earlier try: read it, for its status write below.
-				err = b.floor.Get(ctx, client.ObjectKeyFromObject(obj), obj)
-			}
-			if err != nil {
-				return fmt.Errorf("creating %s for %s: %w", kindOf(obj), subs[i], err)
-			}
-			record(kindOf(obj), time.Since(start))
-		}
-		var wrote []client.Object
-		for _, obj := range objs {
-			start := time.Now()
-			ok, err := b.standIn.markAndWrite(ctx, obj)
-			if err != nil {
-				return fmt.Errorf("writing the status of %s for %s: %w", kindOf(obj), subs[i], err)
-			}
-			if ok {
-				record(kindOf(obj)+"/status", time.Since(start))
-				wrote = append(wrote, obj)
-			}
+		wrote, err := b.floorSiteWrites(ctx, subs[i], tag, record)
+		if err != nil {
+			return err
 		}
 		served[i] = wrote
 		return nil
@@ -520,29 +499,9 @@ func (b *bench) procedureFloorRun(ctx context.Context, n int, tag string) (floor
 			return err
 		}
 		record("approval", time.Since(start))
-		objs := floorSite(b.platform, subs[i], tag)
-		for _, obj := range objs {
-			start := time.Now()
-			err := b.floor.Create(ctx, obj)
-			if apierrors.IsAlreadyExists(err) {
-				err = b.floor.Get(ctx, client.ObjectKeyFromObject(obj), obj)
-			}
-			if err != nil {
-				return fmt.Errorf("creating %s for %s: %w", kindOf(obj), subs[i], err)
-			}
-			record(kindOf(obj), time.Since(start))
-		}
-		var wrote []client.Object
-		for _, obj := range objs {
-			start := time.Now()
-			ok, err := b.standIn.markAndWrite(ctx, obj)
-			if err != nil {
-				return fmt.Errorf("writing the status of %s for %s: %w", kindOf(obj), subs[i], err)
-			}
-			if ok {
-				record(kindOf(obj)+"/status", time.Since(start))
-				wrote = append(wrote, obj)
-			}
+		wrote, err := b.floorSiteWrites(ctx, subs[i], tag, record)
+		if err != nil {
+			return err
 		}
 		served[i] = wrote
 		start = time.Now()
@@ -1321,4 +1280,36 @@ func fetchTo(ctx context.Context, url, path string) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// floorSiteWrites creates a floor site's objects for sub, then writes the stood-in
+// status of those that have one, timing each write under its kind (and kind/status);
+// it returns the objects whose status it wrote.
+func (b *bench) floorSiteWrites(ctx context.Context, sub, tag string, record func(string, time.Duration)) ([]client.Object, error) {
+	objs := floorSite(b.platform, sub, tag)
+	for _, obj := range objs {
+		start := time.Now()
+		err := b.floor.Create(ctx, obj)
+		if apierrors.IsAlreadyExists(err) {
+			// Created by an earlier try: read it, for its status write below.
+			err = b.floor.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("creating %s for %s: %w", kindOf(obj), sub, err)
+		}
+		record(kindOf(obj), time.Since(start))
+	}
+	var wrote []client.Object
+	for _, obj := range objs {
+		start := time.Now()
+		ok, err := b.standIn.markAndWrite(ctx, obj)
+		if err != nil {
+			return nil, fmt.Errorf("writing the status of %s for %s: %w", kindOf(obj), sub, err)
+		}
+		if ok {
+			record(kindOf(obj)+"/status", time.Since(start))
+			wrote = append(wrote, obj)
+		}
+	}
+	return wrote, nil
 }
