@@ -19,6 +19,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/refusal"
 )
 
 // checkFieldManager is the field manager of check's dry runs (nothing is stored).
@@ -226,7 +227,7 @@ func (c *checker) serverRefusal(d *document, name string, err error) {
 	if errors.As(err, &status) {
 		if det := status.Status().Details; det != nil && len(det.Causes) > 0 {
 			for _, cause := range det.Causes {
-				msg := policyPrefix.ReplaceAllString(cause.Message, "")
+				msg := refusal.Strip(cause.Message)
 				line := d.first
 				if cause.Field != "" && cause.Field != "<nil>" {
 					line = d.locate(cause.Field)
@@ -244,7 +245,7 @@ func (c *checker) serverRefusal(d *document, name string, err error) {
 			return
 		}
 	}
-	msg := serverMessage(err)
+	msg := refusal.Message(err)
 	line := d.first
 	if m := fieldInMessage.FindStringSubmatch(msg); m != nil {
 		line = d.locate(m[1] + m[2])

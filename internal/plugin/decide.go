@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"encoding/json"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/refusal"
 )
 
 func newApproveCommand(o *options) *cobra.Command {
@@ -102,7 +102,7 @@ func (o *options) decide(ctx context.Context, name string, reject bool, reason s
 	}
 	if err := s.annotate(ctx, name, role, annotations); err != nil {
 		if apierrors.IsForbidden(err) || apierrors.IsInvalid(err) {
-			msg := serverMessage(err)
+			msg := refusal.Message(err)
 			return o.refuse(l, msg, refusalHint(l, msg, name, role, sdr))
 		}
 		return err
@@ -132,37 +132,24 @@ func (o *options) refuse(l language, message, hint string) error {
 	return errReported
 }
 
-// policyPrefix is how the API server introduces an admission policy's message.
-var policyPrefix = regexp.MustCompile(`ValidatingAdmissionPolicy '[^']*' with binding '[^']*' denied request: `)
-
-// serverMessage is the API server's refusal without the technical preamble, so that
-// only the policy's own sentence remains.
-func serverMessage(err error) string {
-	msg := err.Error()
-	if loc := policyPrefix.FindStringIndex(msg); loc != nil {
-		msg = msg[loc[1]:]
-	}
-	return strings.TrimSpace(msg)
-}
-
 // refusalHint is one line saying what to do about the API server's refusal (which is
 // in English, as the admission policies write it).
 func refusalHint(l language, msg, name string, role hostingv1.Role, sdr *hostingv1.SubdomainRequest) string {
 	title := approval.RoleTitle(role)
-	switch {
-	case strings.Contains(msg, hostingv1.RefusalNoRole):
+	switch refusal.KindOf(msg) {
+	case refusal.NoRole:
 		return l.t("hint.askRole", role)
-	case strings.Contains(msg, hostingv1.RefusalOutOfOrder), strings.Contains(msg, hostingv1.RefusalReturned):
+	case refusal.OutOfOrder, refusal.Returned:
 		return l.t("hint.waitsFor", waitsFor(l, sdr))
-	case strings.Contains(msg, hostingv1.RefusalOwnRequest):
+	case refusal.OwnRequest:
 		return l.t("hint.ownRequest", title)
-	case strings.Contains(msg, hostingv1.RefusalTwoSteps):
+	case refusal.TwoSteps:
 		return l.t("hint.oneStep", title)
-	case strings.Contains(msg, hostingv1.RefusalRejected):
+	case refusal.Rejected:
 		return l.t("hint.rejectedFinal")
-	case strings.Contains(msg, hostingv1.RefusalDecided):
+	case refusal.Decided:
 		return l.t("hint.final", name)
-	case strings.Contains(msg, hostingv1.RefusalServiceAccount):
+	case refusal.ServiceAccount:
 		return l.t("hint.serviceAccount")
 	}
 	return l.t("hint.describe", name)

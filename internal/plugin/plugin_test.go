@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -654,13 +653,8 @@ func TestOverdue(t *testing.T) {
 	g.Expect(overdue([]hostingv1.Step{{Name: "KepalaSeksi", Breached: true}}, now)).To(Equal("KepalaSeksi"))
 }
 
-func TestServerMessage(t *testing.T) {
+func TestStandardText(t *testing.T) {
 	g := NewWithT(t)
-	err := errors.New(`subdomainrequests.hosting.kuduskab.go.id "dinkes" is forbidden: ValidatingAdmissionPolicy ` +
-		`'subdomainrequest-approval-chain.hosting.kuduskab.go.id' with binding 'subdomainrequest-approval-chain.hosting.kuduskab.go.id' ` +
-		`denied request: the applicant cannot approve their own request`)
-	g.Expect(serverMessage(err)).To(Equal("the applicant cannot approve their own request"))
-	g.Expect(serverMessage(errors.New("connection refused"))).To(Equal("connection refused"))
 	g.Expect(standardText(&metav1.Duration{Duration: 10 * time.Minute})).To(Equal("10m"))
 	g.Expect(standardText(&metav1.Duration{Duration: time.Hour})).To(Equal("1h"))
 	g.Expect(standardText(&metav1.Duration{Duration: 90 * time.Second})).To(Equal("1m30s"))

@@ -10,6 +10,7 @@ import (
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
+	apirefusal "github.com/kudus-diskominfo/subdomain-operator/internal/refusal"
 )
 
 // The API server's refusals of a form, in Indonesian beside the field they concern.
@@ -151,22 +152,6 @@ var fieldInMessage = regexp.MustCompile(`\bspec(\.[a-zA-Z]+)+`)
 // invalidPrefix is how the schema introduces a refused value.
 var invalidPrefix = regexp.MustCompile(`^(Invalid value|Unsupported value|Forbidden|Too long|Required value)(: "(?:[^"\\]|\\.)*")?: `)
 
-// policyPrefix is how the API server introduces an admission policy's message.
-var policyPrefix = regexp.MustCompile(`(?:ValidatingAdmissionPolicy|MutatingAdmissionPolicy) '[^']*' with binding '[^']*' denied request: `)
-
-// serverMessage is the API server's refusal without the technical preamble.
-func serverMessage(err error) string {
-	msg := err.Error()
-	var status apierrors.APIStatus
-	if errors.As(err, &status) && status.Status().Message != "" {
-		msg = status.Status().Message
-	}
-	if loc := policyPrefix.FindStringIndex(msg); loc != nil {
-		msg = msg[loc[1]:]
-	}
-	return strings.TrimSpace(msg)
-}
-
 // refusal is the API server's refusal of a form: messages by form field, and those
 // that concern no field, each in the page's language.
 type refusal struct {
@@ -230,7 +215,7 @@ func explainRefusal(l language, err error) refusal {
 		r.add(field, msg)
 	}
 	if len(causes) == 0 {
-		msg := serverMessage(err)
+		msg := apirefusal.Message(err)
 		field := ""
 		if m := fieldInMessage.FindString(msg); m != "" && strings.Index(msg, m) < 24 {
 			field = formFields[m]
@@ -249,31 +234,33 @@ var twoSteps = regexp.MustCompile(`already approved this request as (\S+); one p
 // explainDecision says in plain words why the API server refused a decision.
 func explainDecision(l language, err error, name, user string, role hostingv1.Role, chain approval.Chain) string {
 	title := approval.RoleTitle(role)
-	msg := serverMessage(err)
+	msg := apirefusal.Message(err)
 	switch {
 	case apierrors.IsNotFound(err):
 		return l.t("err.notFound", name)
 	case apierrors.IsConflict(err):
 		return l.t("refuse.conflict")
-	case strings.Contains(msg, hostingv1.RefusalNoRole):
+	}
+	switch apirefusal.KindOf(msg) {
+	case apirefusal.NoRole:
 		return l.t("refuse.noRole", user, title, title, role)
-	case strings.Contains(msg, hostingv1.RefusalOutOfOrder):
+	case apirefusal.OutOfOrder:
 		if m := outOfOrder.FindStringSubmatch(msg); m != nil {
 			return l.t("refuse.outOfOrder", approval.RoleTitle(hostingv1.Role(m[1])), approval.RoleTitle(hostingv1.Role(m[2])))
 		}
-	case strings.Contains(msg, hostingv1.RefusalReturned):
+	case apirefusal.Returned:
 		return l.t("refuse.returned")
-	case strings.Contains(msg, hostingv1.RefusalOwnRequest):
+	case apirefusal.OwnRequest:
 		return l.t("refuse.ownRequest", title)
-	case strings.Contains(msg, hostingv1.RefusalTwoSteps):
+	case apirefusal.TwoSteps:
 		other := role
 		if m := twoSteps.FindStringSubmatch(msg); m != nil {
 			other = hostingv1.Role(m[1])
 		}
 		return l.t("refuse.twoSteps", approval.RoleTitle(other))
-	case strings.Contains(msg, hostingv1.RefusalRejected):
+	case apirefusal.Rejected:
 		return l.t("refuse.rejected")
-	case strings.Contains(msg, hostingv1.RefusalDecided):
+	case apirefusal.Decided:
 		by := chain.Approvals[role]
 		if by == "" && chain.Rejection != nil {
 			by = chain.Rejection.User
@@ -282,11 +269,13 @@ func explainDecision(l language, err error, name, user string, role hostingv1.Ro
 			by = "-"
 		}
 		return l.t("refuse.decided", title, by)
-	case strings.Contains(msg, hostingv1.RefusalServiceAccount):
+	case apirefusal.ServiceAccount:
 		return l.t("refuse.serviceAccount")
+	}
+	switch {
 	case strings.Contains(msg, "a rejection needs a reason"):
 		return l.t("refuse.needReason")
-	case apierrors.IsForbidden(err) && !policyPrefix.MatchString(err.Error()):
+	case apierrors.IsForbidden(err) && !apirefusal.ByPolicy(err):
 		// RBAC: the user may not patch requests at all.
 		return l.t("refuse.noPermission", user)
 	}

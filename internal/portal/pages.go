@@ -17,6 +17,7 @@ import (
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/approval"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/plugin"
+	apirefusal "github.com/kudus-diskominfo/subdomain-operator/internal/refusal"
 )
 
 func roleTitle(r hostingv1.Role) string { return approval.RoleTitle(r) }
@@ -251,7 +252,7 @@ func (s *Server) fileRequest(w http.ResponseWriter, r *http.Request, sess *sessi
 	if err != nil {
 		if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err) {
 			ref := explainRefusal(d.Lang, err)
-			if apierrors.IsForbidden(err) && !policyPrefix.MatchString(err.Error()) {
+			if apierrors.IsForbidden(err) && !apirefusal.ByPolicy(err) {
 				ref = refusal{Fields: map[string][]string{}, General: []string{d.Lang.t("err.forbiddenWrite", sess.user)}}
 			}
 			s.log.Info("the API server refused a request form", "user", sess.user, "fields", len(ref.Fields), "general", len(ref.General))
@@ -721,7 +722,7 @@ func (s *Server) rename(w http.ResponseWriter, r *http.Request, sess *session) {
 				msgs = append(msgs, m...)
 			}
 		}
-		if apierrors.IsForbidden(err) && !policyPrefix.MatchString(err.Error()) {
+		if apierrors.IsForbidden(err) && !apirefusal.ByPolicy(err) {
 			msgs = []string{l.t("err.forbiddenWrite", sess.user)}
 		}
 		s.showRequest(w, r, sess, http.StatusUnprocessableEntity, func(d *pageData) {
