@@ -47,21 +47,21 @@ type Kind int
 const (
 	// Other is none of the approval chain's refusals.
 	Other Kind = iota
-	// NoRole: the user does not hold the role they decide as.
+	// NoRole is the refusal: the user does not hold the role they decide as.
 	NoRole
-	// OutOfOrder: an earlier official has not approved yet.
+	// OutOfOrder is the refusal: an earlier official has not approved yet.
 	OutOfOrder
-	// Returned: the request is back with the applicant for another name.
+	// Returned is the refusal: the request is back with the applicant for another name.
 	Returned
-	// OwnRequest: the applicant cannot approve their own request.
+	// OwnRequest is the refusal: the applicant cannot approve their own request.
 	OwnRequest
-	// TwoSteps: one person cannot fill two steps.
+	// TwoSteps is the refusal: one person cannot fill two steps.
 	TwoSteps
-	// Rejected: a rejected request is final.
+	// Rejected is the refusal: a rejected request is final.
 	Rejected
-	// Decided: a decision on record cannot be changed.
+	// Decided is the refusal: a decision on record cannot be changed.
 	Decided
-	// ServiceAccount: service accounts cannot decide.
+	// ServiceAccount is the refusal: service accounts cannot decide.
 	ServiceAccount
 )
 
