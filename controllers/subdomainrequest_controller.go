@@ -60,8 +60,8 @@ type SubdomainRequestReconciler struct {
 	store *sitestore.Store
 	// applier creates and repairs the site's objects.
 	applier *apply.Applier
-	// atStart: the provisioned objects were verified by listing them (restart.go).
-	atStart verifiedAtStart
+	// atStart: the provisioned objects verified in the store's first lists (restart.go).
+	atStart verifyAtStart
 }
 
 // The request itself (the site's kinds are in site.go, beside the table); "provision"
@@ -141,7 +141,7 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	// Step 5: the technical staff's work, once all three officials approved.
 	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || st.claimed) {
 		stage = stageProvisioning
-		r.atStart.wait(ctx, r.verifyProvisioned)
+		r.logVerified()
 		res, err := r.reconcileProvisioning(ctx, sdr, st)
 		if err != nil {
 			return res, err
@@ -391,6 +391,10 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 		})
 	}
 	r.store = sitestore.New(mgr.GetConfig(), followedKinds(r.Config, r.Provisioning), r.requestsForHosts)
+	if r.Provisioning {
+		r.atStart.start = time.Now()
+		r.store.Verify = r.verifyListed
+	}
 	r.applier = &apply.Applier{Client: r.Client, Reader: r.APIReader, Store: r.store, FieldManager: FieldManager}
 	b = b.WatchesRawSource(r.store)
 	return b.Complete(r)

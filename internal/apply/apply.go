@@ -197,10 +197,10 @@ func joinPath(path, key string) string {
 	return path + "." + key
 }
 
-// Remember records an existing object, read by the caller (a restarted operator lists
-// each kind page by page rather than reading every object), as verified when it is the
-// owner's and holds what desired sets; it reports whether it did. An object it does
-// not record is read and compared by Ensure as usual.
+// Remember records an existing object, read by the caller (a restarted operator checks
+// what the site store's first lists bring rather than reading every object), as
+// verified when it is the owner's and holds what desired sets; it reports whether it
+// did. An object it does not record is read and compared by Ensure as usual.
 func (a *Applier) Remember(owner Owner, desired, existing client.Object) bool {
 	if Ownership(owner, existing) != Unchanged || !Subset(desired, existing) {
 		return false

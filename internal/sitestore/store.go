@@ -165,6 +165,7 @@ func (s *kindStore) Transformer() toolscache.TransformFunc {
 		if c, ok := obj.(*compactObject); ok {
 			return c, nil
 		}
+		s.verify(obj)
 		m, err := meta.Accessor(obj)
 		if err != nil {
 			return nil, err
@@ -235,6 +236,17 @@ func childKey(namespace, name string) string {
 	return namespace + "/" + name
 }
 
+// verify hands a whole object of the kind's first list to the store's Verify, once:
+// the object is compacted right after.
+func (s *kindStore) verify(obj any) {
+	if s.owner.Verify == nil || s.synced.Load() {
+		return
+	}
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		s.owner.Verify(s.kind.Name, u)
+	}
+}
+
 // kindStore holds the entries of one kind and implements client-go's ReflectorStore.
 type kindStore struct {
 	kind   Kind
@@ -288,6 +300,7 @@ func (s *kindStore) Delete(obj any) error {
 func (s *kindStore) Replace(list []any, _ string) error {
 	items := make(map[string]*Entry, len(list))
 	for _, obj := range list {
+		s.verify(obj)
 		key, e, err := entryOf(obj, s.kind)
 		if err != nil {
 			return err
@@ -344,6 +357,17 @@ type Store struct {
 	// forHosts finds the requests for hosts (an Ingress or DNSEndpoint of someone else
 	// that starts or stops serving a name can free or take it).
 	forHosts func(ctx context.Context, hosts []string) []reconcile.Request
+
+	// Verify, when set, is given every object of each kind's first list whole, before
+	// the store keeps only its entry: a restarted operator checks there what it
+	// provisioned, in the same pass that fills the store, instead of reading every
+	// object again (controllers/restart.go). Kinds otherwise followed as metadata are
+	// then streamed whole the first time (a watch that sends the initial objects, as
+	// the reflector opens by default); a plain first list stays metadata, since the
+	// reflector holds the whole list in memory, and their objects are then read one by
+	// one by the reconciles. Verify is called from the reflectors' goroutines, one per
+	// kind, at the same time.
+	Verify func(kind string, obj *unstructured.Unstructured)
 
 	mu    sync.Mutex
 	queue workqueue.TypedRateLimitingInterface[reconcile.Request]
@@ -493,7 +517,7 @@ func (c *Store) Start(ctx context.Context, q workqueue.TypedRateLimitingInterfac
 			u.SetGroupVersionKind(s.kind.GVR.GroupVersion().WithKind(s.kind.Name))
 			example = u
 		} else {
-			res := mc.Resource(s.kind.GVR)
+			res, whole := mc.Resource(s.kind.GVR), dc.Resource(s.kind.GVR)
 			lw = &toolscache.ListWatch{
 				ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 					o.LabelSelector = provisioned.LabelSelector
@@ -501,10 +525,17 @@ func (c *Store) Start(ctx context.Context, q workqueue.TypedRateLimitingInterfac
 				},
 				WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 					o.LabelSelector = provisioned.LabelSelector
+					if c.Verify != nil && !s.synced.Load() && o.SendInitialEvents != nil && *o.SendInitialEvents {
+						// The first stream, whole, for Verify. The watch goes on with
+						// whole objects until it ends; the next one is metadata again.
+						return whole.Watch(ctx, o)
+					}
 					return res.Watch(ctx, o)
 				},
 			}
-			example = &metav1.PartialObjectMetadata{}
+			if c.Verify == nil {
+				example = &metav1.PartialObjectMetadata{}
+			} // else whole objects and metadata come from the same reflector: no type check
 		}
 		r := toolscache.NewReflectorWithOptions(lw, example, s, toolscache.ReflectorOptions{Name: "subdomain-operator/" + s.kind.Name})
 		go r.RunWithContext(ctx)

@@ -81,13 +81,13 @@ var _ = Describe("Telling the applicant", Ordered, func() {
 		Expect(before).To(HaveLen(10))
 		readsBefore := objectReads()
 		// The log file holds every start of the suite's operator: this start adds a line.
-		verifiedLine := regexp.MustCompile(`verified the provisioned objects by listing them.*"objects": (\d+), "verified": (\d+)`)
+		verifiedLine := regexp.MustCompile(`verified the provisioned objects while listing them.*"objects": (\d+), "verified": (\d+)`)
 		startsBefore := len(verifiedLine.FindAllString(operator.Log(), -1))
 		operator.Stop()
 		operator = startOperator()
 		Consistently(versions, "8s", "500ms").Should(Equal(before))
 
-		// The restarted operator verified the sites by listing each kind page by page,
+		// The restarted operator verified the sites in the lists that filled its store,
 		// not by reading each object: the API server served fewer single-object GETs of
 		// the site kinds than there are objects it verified (one each, before; what is
 		// left are the objects that cannot be verified so, such as a starter site its
@@ -98,7 +98,7 @@ var _ = Describe("Telling the applicant", Ordered, func() {
 			gets += n - readsBefore[resource]
 		}
 		all := verifiedLine.FindAllStringSubmatch(operator.Log(), -1)
-		Expect(len(all)).To(Equal(startsBefore+1), "one verification by lists in the restarted operator's log")
+		Expect(len(all)).To(Equal(startsBefore+1), "one verification at start in the restarted operator's log")
 		m := all[len(all)-1]
 		verified, _ := strconv.Atoi(m[2])
 		Expect(verified).To(BeNumerically(">=", 10), m[0])
