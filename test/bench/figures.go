@@ -932,6 +932,7 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	if err != nil {
 		return err
 	}
+	server0 := serverCPU()
 	if err := b.startOperator(ctx, fmt.Sprintf("scale-%d", size), false); err != nil {
 		return err
 	}
@@ -940,6 +941,7 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 		return err
 	}
 	startup := time.Since(b.op.started) - quiet
+	serverRestart := serverCPU() - server0
 	p1 := b.opProc()
 	select {
 	case <-ctx.Done():
@@ -954,7 +956,7 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	total, byPhase := b.tr.census()
 	s := scaleResult{Size: size, LoadAvg: loadAvg(), Requests: total, ByPhase: map[string]int{}, Objects: b.tr.childObjects("floor-"),
 		TopUpAdded: fill.added, TopUpMode: fill.mode, TopUpSec: fill.sec, TopUpPeakMiB: fill.peakMiB, TopUpCPUSec: fill.cpuSec,
-		StartupSec: round(startup.Seconds(), 1), StartupCPUSec: round(p1.CPUSeconds, 2), IdleCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2),
+		StartupSec: round(startup.Seconds(), 1), StartupCPUSec: round(p1.CPUSeconds, 2), StartupServerCPUSec: round(serverRestart, 1), IdleCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2),
 		PeakRSSMiB: round(p2.PeakRSSMiB, 1), RSSMiB: round(p2.RSSMiB, 1),
 		ResyncWrites: c2.Sub(c1).Writes(), ResyncReads: c2.Sub(c1).Reads}
 	if fill.mode == "ready" && fill.sec > 0 {
@@ -978,8 +980,8 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	if b.res.Idle != nil {
 		b.res.Idle.ResyncWrites[total] = s.ResyncWrites
 	}
-	logf("  %d requests %v, %d objects: settled after %.1fs (%.1f CPU s), peak RSS %.0f MiB, RSS %.0f MiB, idle CPU %.2f s, %0.f writes after restart",
-		total, byPhase, s.Objects, s.StartupSec, s.StartupCPUSec, s.PeakRSSMiB, s.RSSMiB, s.IdleCPUSec, s.ResyncWrites)
+	logf("  %d requests %v, %d objects: settled after %.1fs (%.1f CPU s; API server and etcd %.1f CPU s), peak RSS %.0f MiB, RSS %.0f MiB, idle CPU %.2f s, %0.f writes after restart",
+		total, byPhase, s.Objects, s.StartupSec, s.StartupCPUSec, s.StartupServerCPUSec, s.PeakRSSMiB, s.RSSMiB, s.IdleCPUSec, s.ResyncWrites)
 	if err := b.figureAvailability(ctx); err != nil {
 		return err
 	}
@@ -1201,6 +1203,56 @@ func (b *bench) grantMapWrites(ctx context.Context, sizes []int) ([]grantMapResu
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// restartProfiles takes CPU profiles of the operator (as soon as its pprof endpoint
+// answers) and of the API server at the same time, from a restart on, and writes them
+// to -restart-profiles.
+func (b *bench) restartProfiles(ctx context.Context, label, pprofURL string) {
+	secs := b.o.RestartProfileSeconds
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		path := filepath.Join(b.o.RestartProfiles, "apiserver-"+label+".prof")
+		url := strings.TrimSuffix(b.env.Config.Host, "/") + fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			logf("  API server restart profile: %v", err)
+			return
+		}
+		resp, err := b.adminHTTP.Do(req)
+		if err != nil {
+			logf("  API server restart profile: %v", err)
+			return
+		}
+		defer func() { _ = resp.Body.Close() }()
+		data, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.MkdirAll(b.o.RestartProfiles, 0o755)
+		}
+		if err == nil {
+			err = os.WriteFile(path, data, 0o644)
+		}
+		logf("  API server restart profile (%d s, HTTP %d) written to %s: %v", secs, resp.StatusCode, path, err)
+	}()
+	go func() {
+		defer wg.Done()
+		path := filepath.Join(b.o.RestartProfiles, "operator-"+label+".prof")
+		var err error
+		for range 200 {
+			if err = fetchTo(ctx, fmt.Sprintf("%s/profile?seconds=%d", pprofURL, secs), path); err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		logf("  operator restart profile (%d s) written to %s: %v", secs, path, err)
+	}()
+	wg.Wait()
 }
 
 // apiserverProfile writes a 30 s CPU profile of the API server to -apiserver-profile.

@@ -67,7 +67,12 @@ type options struct {
 	APIServerProfile string `json:"apiServerProfile,omitempty"`
 	// HeapProfiles: a directory for the operator's heap profile at each figure-7 size.
 	HeapProfiles string `json:"heapProfiles,omitempty"`
-	PolicyOff    bool   `json:"policyOff"`
+	// RestartProfiles: a directory for CPU profiles of the operator and the API
+	// server, taken at the same time from each figure-7 restart on, for
+	// RestartProfileSeconds.
+	RestartProfiles       string `json:"restartProfiles,omitempty"`
+	RestartProfileSeconds int    `json:"restartProfileSeconds,omitempty"`
+	PolicyOff             bool   `json:"policyOff"`
 	// LatencyOnly stops after figure 1; WithoutHardening removes, for the whole run,
 	// the bindings of the admission policies the hardening added (issue 10), to show
 	// their share of figure 1.
@@ -94,6 +99,8 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.Burst, "kube-api-burst", 2000, "Operator --kube-api-burst.")
 	flag.StringVar(&o.ScaleMode, "scale-mode", "auto", "Figure 7: requests added to reach a -scale size are 'ready' (approved and provisioned, all of a site's objects each), 'pending' (filed, waiting for the Kepala Dinas), or 'auto': ready when at most -scale-ready-max are added, else pending.")
 	flag.StringVar(&o.HeapProfiles, "heap-profiles", "", "Directory for the operator's heap profile (go tool pprof) at each figure-7 size; the measured operators then serve /debug/pprof on a local port.")
+	flag.StringVar(&o.RestartProfiles, "restart-profiles", "", "Directory for CPU profiles of the operator and of the API server, both taken from the start of each figure-7 restart for -restart-profile-seconds (go tool pprof); the measured operators then serve /debug/pprof on a local port.")
+	flag.IntVar(&o.RestartProfileSeconds, "restart-profile-seconds", 60, "Length of the -restart-profiles profiles.")
 	flag.StringVar(&o.APIServerProfile, "apiserver-profile", "", "Write a 30 s CPU profile of the API server, taken during the largest figure-2 batch, to this file (go tool pprof).")
 	flag.IntVar(&o.ScaleReadyMax, "scale-ready-max", 2000, "With -scale-mode=auto, the most requests added as ready at one size.")
 	flag.BoolVar(&o.PolicyOff, "policy-off", false, "Figure 2: also run the pairs with the host-hijacking policy's binding removed.")
@@ -626,7 +633,7 @@ func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) e
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	args := b.operatorArgs(cfg, addr)
 	pprofURL := ""
-	if b.o.HeapProfiles != "" {
+	if b.o.HeapProfiles != "" || b.o.RestartProfiles != "" {
 		pport, err := harness.FreePort()
 		if err != nil {
 			return err
@@ -649,6 +656,9 @@ func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) e
 	op := &operatorProcess{Process: p, label: label, started: time.Now(), metrics: "http://" + addr + "/metrics", pprof: pprofURL, cgroupDone: cgroupDone}
 	b.op = op
 	b.onCleanup(func() { p.Stop(); op.cgroupDone() })
+	if b.o.RestartProfiles != "" && strings.HasPrefix(label, "scale-") {
+		go b.restartProfiles(ctx, label, pprofURL)
+	}
 	err = harness.WaitFor(ctx, p, 10*time.Minute, "the operator's workers", func() error {
 		if strings.Contains(p.Log(), "Starting workers") {
 			return nil

@@ -245,16 +245,18 @@ type scaleResult struct {
 	TopUpCPUSec    float64 `json:"operatorCPUSecWhileAdding"`
 	TopUpSitesPerS float64 `json:"readySitesPerSecWhileAdding,omitempty"`
 	// A fresh operator process on the filled cluster.
-	StartupSec    float64    `json:"restartToSettledSec"`
-	StartupCPUSec float64    `json:"restartCPUSec"`
-	IdleCPUSec    float64    `json:"idleCPUSec"`
-	PeakRSSMiB    float64    `json:"peakRSSMiB"`
-	RSSMiB        float64    `json:"rssMiB"`
-	HeapInuseMiB  float64    `json:"heapInuseMiB,omitempty"`
-	ResyncWrites  float64    `json:"writesAfterRestart"`
-	ResyncReads   float64    `json:"readsAfterRestart"`
-	ScrapeMs      float64    `json:"metricsScrapeMs,omitempty"`
-	Footprint     *footprint `json:"cachedObjectsAsJSON,omitempty"`
+	StartupSec    float64 `json:"restartToSettledSec"`
+	StartupCPUSec float64 `json:"restartCPUSec"`
+	// StartupServerCPUSec: the API server's and etcd's CPU over the same window.
+	StartupServerCPUSec float64    `json:"restartServerCPUSec"`
+	IdleCPUSec          float64    `json:"idleCPUSec"`
+	PeakRSSMiB          float64    `json:"peakRSSMiB"`
+	RSSMiB              float64    `json:"rssMiB"`
+	HeapInuseMiB        float64    `json:"heapInuseMiB,omitempty"`
+	ResyncWrites        float64    `json:"writesAfterRestart"`
+	ResyncReads         float64    `json:"readsAfterRestart"`
+	ScrapeMs            float64    `json:"metricsScrapeMs,omitempty"`
+	Footprint           *footprint `json:"cachedObjectsAsJSON,omitempty"`
 	// IngressAdmissionMs: mean of dry-run Ingress creates, with Granted hosts in the
 	// host-hijacking policy's map.
 	IngressAdmissionMs float64 `json:"ingressDryRunCreateMs,omitempty"`
