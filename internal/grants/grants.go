@@ -51,7 +51,9 @@ type Book struct {
 // a grant someone removed is put back on the next provisioning pass.
 func (b Book) Ensure(ctx context.Context, host, value string) error {
 	cm := &corev1.ConfigMap{}
-	err := b.Client.Get(ctx, client.ObjectKey{Namespace: b.Ref.Namespace, Name: Shard(b.Ref.Name, host)}, cm)
+	// Read only, so the cache's own object: a copy of a shard is some 30 KB at 10,000
+	// grants, for one key.
+	err := b.Client.Get(ctx, client.ObjectKey{Namespace: b.Ref.Namespace, Name: Shard(b.Ref.Name, host)}, cm, client.UnsafeDisableDeepCopy)
 	if err == nil && cm.Data[host] == value {
 		return nil
 	}
@@ -75,9 +77,13 @@ func (b Book) patch(ctx context.Context, host string, value *string) error {
 	if err != nil {
 		return err
 	}
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: b.Ref.Namespace, Name: name}}
-	err = b.Client.Patch(ctx, cm, client.RawPatch(client.Merge.Type(), patch), client.FieldOwner(b.FieldManager))
+	// Patched as metadata: the API server answers with the map's metadata, not the
+	// whole map (a shard is some 30 KB at 10,000 grants).
+	target := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: b.Ref.Namespace, Name: name}}
+	target.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+	err = b.Client.Patch(ctx, target, client.RawPatch(client.Merge.Type(), patch), client.FieldOwner(b.FieldManager))
 	if apierrors.IsNotFound(err) && value != nil {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: b.Ref.Namespace, Name: name}}
 		// Installed with the policies; created here only on an installation that lost
 		// it (the policy refuses every Ingress meanwhile).
 		cm.Data = map[string]string{host: *value}

@@ -24,8 +24,11 @@ import (
 func Options(cfg config.Config) cache.Options {
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&hostingv1.SubdomainRequest{}: {Transform: Transform},
+		// The grants maps without their managedFields (one field entry per host, as
+		// large again as the data), which nothing here reads.
 		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{cfg.GrantedHosts.Namespace: {
-			LabelSelector: labels.SelectorFromSet(labels.Set{hostingv1.GrantShardLabel: cfg.GrantedHosts.Name})}}},
+			LabelSelector: labels.SelectorFromSet(labels.Set{hostingv1.GrantShardLabel: cfg.GrantedHosts.Name})}},
+			Transform: cache.TransformStripManagedFields()},
 	}}
 }
 

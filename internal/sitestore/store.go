@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -186,7 +187,8 @@ func entryOf(obj any, kind Kind) (string, *Entry, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	e := &Entry{ResourceVersion: m.GetResourceVersion(), Generation: m.GetGeneration(), Request: m.GetLabels()[hostingv1.RequestLabel]}
+	// The request's name is shared by a site's twelve objects: one copy.
+	e := &Entry{ResourceVersion: m.GetResourceVersion(), Generation: m.GetGeneration(), Request: intern(m.GetLabels()[hostingv1.RequestLabel])}
 	h := fnv.New64a()
 	write := func(parts ...string) {
 		for _, p := range parts {
@@ -220,6 +222,13 @@ func entryOf(obj any, kind Kind) (string, *Entry, error) {
 	return childKey(m.GetNamespace(), m.GetName()), e, nil
 }
 
+func intern(s string) string {
+	if s == "" {
+		return s
+	}
+	return unique.Make(s).Value()
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -249,11 +258,13 @@ func (s *kindStore) verify(obj any) {
 
 // kindStore holds the entries of one kind and implements client-go's ReflectorStore.
 type kindStore struct {
-	kind   Kind
-	owner  *Store
-	mu     sync.RWMutex
-	items  map[string]*Entry
-	byHost map[string]map[string]struct{}
+	kind  Kind
+	owner *Store
+	mu    sync.RWMutex
+	items map[string]*Entry
+	// byHost: the keys of the objects serving each host, nearly always one (a map per
+	// host cost some 190 bytes more per host).
+	byHost map[string][]string
 	synced atomic.Bool
 }
 
@@ -310,7 +321,7 @@ func (s *kindStore) Replace(list []any, _ string) error {
 	s.mu.Lock()
 	old := s.items
 	s.items = items
-	s.byHost = map[string]map[string]struct{}{}
+	s.byHost = map[string][]string{}
 	for key, e := range items {
 		s.indexHosts(key, nil, e)
 	}
@@ -332,18 +343,18 @@ func (s *kindStore) Replace(list []any, _ string) error {
 func (s *kindStore) indexHosts(key string, old, cur *Entry) {
 	if old != nil {
 		for _, h := range old.Hosts {
-			delete(s.byHost[h], key)
-			if len(s.byHost[h]) == 0 {
+			if keys := slices.DeleteFunc(s.byHost[h], func(k string) bool { return k == key }); len(keys) > 0 {
+				s.byHost[h] = keys
+			} else {
 				delete(s.byHost, h)
 			}
 		}
 	}
 	if cur != nil {
 		for _, h := range cur.Hosts {
-			if s.byHost[h] == nil {
-				s.byHost[h] = map[string]struct{}{}
+			if !slices.Contains(s.byHost[h], key) {
+				s.byHost[h] = append(s.byHost[h], key)
 			}
-			s.byHost[h][key] = struct{}{}
 		}
 	}
 }
@@ -379,7 +390,7 @@ type Store struct {
 func New(cfg *rest.Config, kinds []Kind, forHosts func(ctx context.Context, hosts []string) []reconcile.Request) *Store {
 	c := &Store{config: cfg, kinds: map[string]*kindStore{}, forHosts: forHosts}
 	for _, k := range kinds {
-		c.kinds[k.Name] = &kindStore{kind: k, owner: c, items: map[string]*Entry{}, byHost: map[string]map[string]struct{}{}}
+		c.kinds[k.Name] = &kindStore{kind: k, owner: c, items: map[string]*Entry{}, byHost: map[string][]string{}}
 	}
 	return c
 }
@@ -418,7 +429,7 @@ func (c *Store) ByHost(kind, host string) []HostUser {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []HostUser
-	for key := range s.byHost[NormalizeHost(host)] {
+	for _, key := range s.byHost[NormalizeHost(host)] {
 		ns, name, _ := strings.Cut(key, "/")
 		out = append(out, HostUser{Namespace: ns, Name: name, Request: s.items[key].Request})
 	}
