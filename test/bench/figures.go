@@ -957,7 +957,7 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	s := scaleResult{Size: size, LoadAvg: loadAvg(), Requests: total, ByPhase: map[string]int{}, Objects: b.tr.childObjects("floor-"),
 		TopUpAdded: fill.added, TopUpMode: fill.mode, TopUpSec: fill.sec, TopUpPeakMiB: fill.peakMiB, TopUpCPUSec: fill.cpuSec,
 		StartupSec: round(startup.Seconds(), 1), StartupCPUSec: round(p1.CPUSeconds, 2), StartupServerCPUSec: round(serverRestart, 1), IdleCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2),
-		PeakRSSMiB: round(p2.PeakRSSMiB, 1), RSSMiB: round(p2.RSSMiB, 1),
+		PeakRSSMiB: round(p2.PeakRSSMiB, 1), RSSMiB: round(p2.RSSMiB, 1), RSSFileMiB: round(p2.RSSFileMiB, 1),
 		ResyncWrites: c2.Sub(c1).Writes(), ResyncReads: c2.Sub(c1).Reads}
 	if fill.mode == "ready" && fill.sec > 0 {
 		s.TopUpSitesPerS = round(float64(fill.added)/fill.sec, 1)
@@ -980,8 +980,8 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	if b.res.Idle != nil {
 		b.res.Idle.ResyncWrites[total] = s.ResyncWrites
 	}
-	logf("  %d requests %v, %d objects: settled after %.1fs (%.1f CPU s; API server and etcd %.1f CPU s), peak RSS %.0f MiB, RSS %.0f MiB, idle CPU %.2f s, %0.f writes after restart",
-		total, byPhase, s.Objects, s.StartupSec, s.StartupCPUSec, s.StartupServerCPUSec, s.PeakRSSMiB, s.RSSMiB, s.IdleCPUSec, s.ResyncWrites)
+	logf("  %d requests %v, %d objects: settled after %.1fs (%.1f CPU s; API server and etcd %.1f CPU s), peak RSS %.0f MiB, RSS %.0f MiB (%.0f MiB of it the binary's pages), idle CPU %.2f s, %0.f writes after restart",
+		total, byPhase, s.Objects, s.StartupSec, s.StartupCPUSec, s.StartupServerCPUSec, s.PeakRSSMiB, s.RSSMiB, s.RSSFileMiB, s.IdleCPUSec, s.ResyncWrites)
 	if err := b.figureAvailability(ctx); err != nil {
 		return err
 	}

@@ -323,6 +323,9 @@ func sortedKeys[V any](m map[string]V) []string {
 type procStats struct {
 	PeakRSSMiB float64 `json:"peakRSSMiB"`
 	RSSMiB     float64 `json:"rssMiB"`
+	// RSSFileMiB is the part of RSSMiB that is the binary's pages (and other files
+	// mapped), which the Go runtime's soft limit does not count.
+	RSSFileMiB float64 `json:"rssFileMiB"`
 	CPUSeconds float64 `json:"cpuSeconds"`
 }
 
@@ -343,6 +346,8 @@ func readProc(pid int) (procStats, error) {
 			p.PeakRSSMiB = kib / 1024
 		case "VmRSS:":
 			p.RSSMiB = kib / 1024
+		case "RssFile:":
+			p.RSSFileMiB = kib / 1024
 		}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

@@ -248,15 +248,17 @@ type scaleResult struct {
 	StartupSec    float64 `json:"restartToSettledSec"`
 	StartupCPUSec float64 `json:"restartCPUSec"`
 	// StartupServerCPUSec: the API server's and etcd's CPU over the same window.
-	StartupServerCPUSec float64    `json:"restartServerCPUSec"`
-	IdleCPUSec          float64    `json:"idleCPUSec"`
-	PeakRSSMiB          float64    `json:"peakRSSMiB"`
-	RSSMiB              float64    `json:"rssMiB"`
-	HeapInuseMiB        float64    `json:"heapInuseMiB,omitempty"`
-	ResyncWrites        float64    `json:"writesAfterRestart"`
-	ResyncReads         float64    `json:"readsAfterRestart"`
-	ScrapeMs            float64    `json:"metricsScrapeMs,omitempty"`
-	Footprint           *footprint `json:"cachedObjectsAsJSON,omitempty"`
+	StartupServerCPUSec float64 `json:"restartServerCPUSec"`
+	IdleCPUSec          float64 `json:"idleCPUSec"`
+	PeakRSSMiB          float64 `json:"peakRSSMiB"`
+	// RSSFileMiB: of the RSS at the end, the binary's pages.
+	RSSFileMiB   float64    `json:"rssFileMiB"`
+	RSSMiB       float64    `json:"rssMiB"`
+	HeapInuseMiB float64    `json:"heapInuseMiB,omitempty"`
+	ResyncWrites float64    `json:"writesAfterRestart"`
+	ResyncReads  float64    `json:"readsAfterRestart"`
+	ScrapeMs     float64    `json:"metricsScrapeMs,omitempty"`
+	Footprint    *footprint `json:"cachedObjectsAsJSON,omitempty"`
 	// IngressAdmissionMs: mean of dry-run Ingress creates, with Granted hosts in the
 	// host-hijacking policy's map.
 	IngressAdmissionMs float64 `json:"ingressDryRunCreateMs,omitempty"`
