@@ -16,10 +16,21 @@ import (
 	"strings"
 )
 
-// Fraction of the container's limit given to the Go runtime: the rest is for what the
-// runtime does not count (thread stacks outside the heap, the binary's mappings) and
-// for headroom while the collector catches up.
-const Fraction = 0.9
+// Fraction of the container's limit given to the Go runtime, at most the limit less
+// Reserve: the rest is for what the runtime does not count (the binary's pages the
+// kernel counts in the container's memory, thread stacks outside the heap) and for
+// headroom while the collector catches up. The binary's pages alone are some 20 MiB
+// (figure 7, docs/benchmarks.md), which 10 % of a small limit does not hold.
+const (
+	Fraction = 0.9
+	Reserve  = 32 << 20
+)
+
+// Soft is the soft limit for a container limit: Fraction of it, at most the limit
+// less Reserve, at least half of it.
+func Soft(limit int64) int64 {
+	return max(min(int64(float64(limit)*Fraction), limit-Reserve), limit/2)
+}
 
 // unlimitedV1 is above any real limit: cgroup v1 reports an unlimited group as a page-
 // rounded maximum int64.
@@ -97,7 +108,7 @@ func readLimit(file string) (int64, bool, error) {
 	return v, true, nil
 }
 
-// Set gives the runtime Fraction of the container's limit as its soft limit, unless
+// Set gives the runtime Soft of the container's limit as its soft limit, unless
 // GOMEMLIMIT is set (the runtime then applied it already) or there is no limit. It
 // returns the limit set (0: none) and where it came from, for the log.
 func Set(root string) (int64, string, error) {
@@ -112,7 +123,7 @@ func Set(root string) (int64, string, error) {
 	if err != nil || limit == 0 {
 		return 0, "", err
 	}
-	soft := int64(float64(limit) * Fraction)
+	soft := Soft(limit)
 	debug.SetMemoryLimit(soft)
-	return soft, fmt.Sprintf("%.0f%% of the container's memory limit (%d MiB)", Fraction*100, limit>>20), nil
+	return soft, fmt.Sprintf("%d MiB of the container's memory limit of %d MiB", soft>>20, limit>>20), nil
 }

@@ -61,6 +61,19 @@ func TestLimit(t *testing.T) {
 	}
 }
 
+func TestSoft(t *testing.T) {
+	for limit, want := range map[int64]int64{
+		512 << 20: 483183820, // 90 %
+		320 << 20: 288 << 20, // 90 % = the limit less 32 MiB
+		160 << 20: 128 << 20, // the limit less 32 MiB, below 90 % (144 MiB)
+		48 << 20:  24 << 20,  // at least half
+	} {
+		if got := Soft(limit); got != want {
+			t.Errorf("Soft(%d MiB) = %d, want %d", limit>>20, got, want)
+		}
+	}
+}
+
 func TestSet(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	root := t.TempDir()
@@ -69,7 +82,7 @@ func TestSet(t *testing.T) {
 	}
 	t.Setenv("GOMEMLIMIT", "")
 	soft, from, err := Set(root)
-	if err != nil || soft != 483183820 || from != "90% of the container's memory limit (512 MiB)" {
+	if err != nil || soft != 483183820 || from != "460 MiB of the container's memory limit of 512 MiB" {
 		t.Fatalf("Set = %d, %q, %v", soft, from, err)
 	}
 	if got := debug.SetMemoryLimit(-1); got != soft {

@@ -127,7 +127,7 @@ func (m memoryCgroup) wrap(label, bin string, args []string) (string, []string, 
 		return bin, args, nil, none, nil
 	}
 	if !m.enforced() {
-		soft := int64(float64(m.limit) * memlimit.Fraction)
+		soft := memlimit.Soft(m.limit)
 		return bin, args, []string{"GOMEMLIMIT=" + strconv.FormatInt(soft, 10)}, none, nil
 	}
 	dir := filepath.Join(m.parent, fmt.Sprintf("kudus-bench-%d-%s", os.Getpid(), label))

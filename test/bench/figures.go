@@ -855,6 +855,9 @@ func (b *bench) topUp(ctx context.Context, size int, mode string) (topUpResult, 
 	logf("adding %d %s requests to reach %d", res.added, mode, size)
 	p1 := b.opProc()
 	t0 := time.Now()
+	// An operator that ends while adding (killed at its memory limit) ends the run.
+	ctx, ended := context.WithCancelCause(ctx)
+	defer ended(nil)
 	progress, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
@@ -865,6 +868,11 @@ func (b *bench) topUp(ctx context.Context, size int, mode string) (topUpResult, 
 			case <-time.After(15 * time.Second):
 				_, byPhase := b.tr.census()
 				logf("  %.0fs: %v, operator %+v", time.Since(t0).Seconds(), byPhase, b.opProc())
+				if b.op.Exited() {
+					ended(fmt.Errorf("the operator ended while adding requests (%v; cgroup peak %d bytes): see %s",
+						b.op.Cmd.ProcessState, b.op.cgroupPeak, b.op.LogPath))
+					return
+				}
 				if b.o.HeapProfiles != "" && b.op.pprof != "" {
 					// The latest live heap while adding, for what a burst of
 					// approvals holds (overwritten every 15 s).
@@ -891,6 +899,9 @@ func (b *bench) topUp(ctx context.Context, size int, mode string) (topUpResult, 
 		return nil
 	})
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			err = cause
+		}
 		return res, err
 	}
 	want := hostingv1.PhasePendingKepalaDinas
@@ -899,6 +910,9 @@ func (b *bench) topUp(ctx context.Context, size int, mode string) (topUpResult, 
 	}
 	if err := waitAll(ctx, 10*time.Minute+time.Duration(res.added)*200*time.Millisecond, "added requests "+string(want), list,
 		func(s string) bool { _, ok := b.tr.reached(s, want); return ok }); err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			err = cause
+		}
 		return res, err
 	}
 	if _, _, err := b.settle(ctx, 2*time.Second, 10*time.Minute); err != nil {

@@ -421,7 +421,7 @@ func (b *bench) setup(ctx context.Context) error {
 	case b.mem.enforced():
 		logf("each operator process runs in a memory cgroup limited to %.0f MiB (under %s)", b.res.Setup.MemoryLimitMiB, b.mem.parent)
 	case b.mem.limit > 0:
-		logf("no memory cgroup can be made here: the operator runs unconfined, with GOMEMLIMIT %.0f%% of %.0f MiB", memlimit.Fraction*100, b.res.Setup.MemoryLimitMiB)
+		logf("no memory cgroup can be made here: the operator runs unconfined, with GOMEMLIMIT %d MiB for a limit of %.0f MiB", memlimit.Soft(b.mem.limit)>>20, b.res.Setup.MemoryLimitMiB)
 	}
 	// Keep the source the binary was built from beside the logs: the figures refer to it.
 	for _, dir := range []string{"controllers", "config", "internal"} {
