@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -37,8 +36,9 @@ type verifyAtStart struct {
 }
 
 // verifyListed is the site store's Verify: obj is an object of a provisioned kind, whole,
-// as its first list brought it.
-func (r *SubdomainRequestReconciler) verifyListed(kind string, obj *unstructured.Unstructured) {
+// as its first list brought it (typed for the kinds built into Kubernetes, else
+// unstructured).
+func (r *SubdomainRequestReconciler) verifyListed(kind string, obj client.Object) {
 	v := &r.atStart
 	v.once.Do(func() {
 		v.requests, v.parts = map[string]*hostingv1.SubdomainRequest{}, map[string]part{}

@@ -369,6 +369,10 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 			// Per-request back-off only: the default's shared 10/s bucket would make a
 			// thousand failing requests wait for each other.
 			RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](100*time.Millisecond, 5*time.Minute),
+			// The first lists of a large installation take longer than the default two
+			// minutes on a small control plane (the site store streams every
+			// provisioned object whole once, restart.go).
+			CacheSyncTimeout: 10 * time.Minute,
 		})
 	// The provisioned objects matter only when someone changes or deletes them
 	// (drift); other people's Ingresses and DNSEndpoints when they take or free a name.

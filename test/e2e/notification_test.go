@@ -101,6 +101,7 @@ var _ = Describe("Telling the applicant", Ordered, func() {
 		Expect(len(all)).To(Equal(startsBefore+1), "one verification at start in the restarted operator's log")
 		m := all[len(all)-1]
 		verified, _ := strconv.Atoi(m[2])
+		GinkgoWriter.Printf("after the restart: %s; single-object GETs of the site kinds: %d\n", m[0], gets)
 		Expect(verified).To(BeNumerically(">=", 10), m[0])
 		Expect(gets).To(BeNumerically("<", verified), "single-object GETs of the site kinds across the restart: %v, before %v (%s)", readsAfter, readsBefore, m[0])
 	})
