@@ -19,11 +19,12 @@ import (
 // Fraction of the container's limit given to the Go runtime, at most the limit less
 // Reserve: the rest is for what the runtime does not count (the binary's pages the
 // kernel counts in the container's memory, thread stacks outside the heap) and for
-// headroom while the collector catches up. The binary's pages alone are some 20 MiB
-// (figure 7, docs/benchmarks.md), which 10 % of a small limit does not hold.
+// headroom while the collector catches up. The binary's pages alone are 45 MiB of the
+// operator's RSS (figure 7, docs/benchmarks.md), which 10 % of a small limit does not
+// hold.
 const (
 	Fraction = 0.9
-	Reserve  = 32 << 20
+	Reserve  = 48 << 20
 )
 
 // Soft is the soft limit for a container limit: Fraction of it, at most the limit

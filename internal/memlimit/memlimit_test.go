@@ -64,9 +64,9 @@ func TestLimit(t *testing.T) {
 func TestSoft(t *testing.T) {
 	for limit, want := range map[int64]int64{
 		512 << 20: 483183820, // 90 %
-		320 << 20: 288 << 20, // 90 % = the limit less 32 MiB
-		160 << 20: 128 << 20, // the limit less 32 MiB, below 90 % (144 MiB)
-		48 << 20:  24 << 20,  // at least half
+		480 << 20: 432 << 20, // 90 % = the limit less 48 MiB
+		160 << 20: 112 << 20, // the limit less 48 MiB, below 90 % (144 MiB)
+		64 << 20:  32 << 20,  // at least half
 	} {
 		if got := Soft(limit); got != want {
 			t.Errorf("Soft(%d MiB) = %d, want %d", limit>>20, got, want)
