@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
@@ -310,5 +311,48 @@ func TestVerifyFirstListOnly(t *testing.T) {
 	want = append(want, "Service *v1.Service web")
 	if !slices.Equal(seen, want) {
 		t.Fatalf("a plain first list: Verify saw %q, want %q", seen, want)
+	}
+}
+
+// In the controller's priority queue, a provisioned object's change goes before the
+// requests already waiting (a site made before the next is begun); other work keeps
+// its order.
+func TestSiteWorkFirst(t *testing.T) {
+	ready := func(u *unstructured.Unstructured) string {
+		if n, _, _ := unstructured.NestedInt64(u.Object, "status", "availableReplicas"); n > 0 {
+			return ""
+		}
+		return "no replica available"
+	}
+	store := New(nil, []Kind{{Name: "Deployment", GVR: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, Ready: ready}}, nil)
+	q := priorityqueue.New[reconcile.Request]("site-work-first")
+	defer q.ShutDown()
+	store.queue, store.ctx = q, context.Background()
+	for _, name := range []string{"filed-1", "filed-2", "filed-3"} {
+		q.Add(reconcile.Request{NamespacedName: types.NamespacedName{Name: name}})
+	}
+	deployment := func(rv string, available int64) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": "web", "namespace": "web-dinkes", "resourceVersion": rv, "generation": int64(1),
+				"labels": map[string]any{hostingv1.RequestLabel: "dinkes"}},
+			"status": map[string]any{"availableReplicas": available},
+		}}
+	}
+	kinds := store.kinds["Deployment"]
+	if err := kinds.Replace([]any{deployment("1", 0)}, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kinds.Update(deployment("2", 1)); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for range 4 {
+		r, priority, _ := q.GetWithPriority()
+		order = append(order, fmt.Sprintf("%s/%d", r.Name, priority))
+		q.Done(r)
+	}
+	if want := []string{"dinkes/1", "filed-1/0", "filed-2/0", "filed-3/0"}; !slices.Equal(order, want) {
+		t.Fatalf("handed out %v, want %v", order, want)
 	}
 }
