@@ -672,7 +672,7 @@ func (b *bench) figureThroughput(ctx context.Context, n int, floor floorResult, 
 
 	sentAt := make([]time.Time, n)
 	if b.o.APIServerProfile != "" && n == slices.Max(b.o.N) {
-		go b.apiserverProfile(ctx)
+		go b.apiserverProfile(ctx, 30, b.o.APIServerProfile)
 	}
 	t0 := time.Now()
 	if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
@@ -1228,27 +1228,7 @@ func (b *bench) restartProfiles(ctx context.Context, label, pprofURL string) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		path := filepath.Join(b.o.RestartProfiles, "apiserver-"+label+".prof")
-		url := strings.TrimSuffix(b.env.Config.Host, "/") + fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			logf("  API server restart profile: %v", err)
-			return
-		}
-		resp, err := b.adminHTTP.Do(req)
-		if err != nil {
-			logf("  API server restart profile: %v", err)
-			return
-		}
-		defer func() { _ = resp.Body.Close() }()
-		data, err := io.ReadAll(resp.Body)
-		if err == nil {
-			err = os.MkdirAll(b.o.RestartProfiles, 0o755)
-		}
-		if err == nil {
-			err = os.WriteFile(path, data, 0o644)
-		}
-		logf("  API server restart profile (%d s, HTTP %d) written to %s: %v", secs, resp.StatusCode, path, err)
+		b.apiserverProfile(ctx, secs, filepath.Join(b.o.RestartProfiles, "apiserver-"+label+".prof"))
 	}()
 	go func() {
 		defer wg.Done()
@@ -1269,9 +1249,10 @@ func (b *bench) restartProfiles(ctx context.Context, label, pprofURL string) {
 	wg.Wait()
 }
 
-// apiserverProfile writes a 30 s CPU profile of the API server to -apiserver-profile.
-func (b *bench) apiserverProfile(ctx context.Context) {
-	url := strings.TrimSuffix(b.env.Config.Host, "/") + "/debug/pprof/profile?seconds=30"
+// apiserverProfile writes a CPU profile of the API server, taken over secs seconds, to
+// path.
+func (b *bench) apiserverProfile(ctx context.Context, secs int, path string) {
+	url := strings.TrimSuffix(b.env.Config.Host, "/") + fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		logf("  API server profile: %v", err)
@@ -1285,9 +1266,12 @@ func (b *bench) apiserverProfile(ctx context.Context) {
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
 	if err == nil {
-		err = os.WriteFile(b.o.APIServerProfile, data, 0o644)
+		err = os.MkdirAll(filepath.Dir(path), 0o755)
 	}
-	logf("  API server profile (%d bytes, HTTP %d) written to %s: %v", len(data), resp.StatusCode, b.o.APIServerProfile, err)
+	if err == nil {
+		err = os.WriteFile(path, data, 0o644)
+	}
+	logf("  API server profile (%d s, %d bytes, HTTP %d) written to %s: %v", secs, len(data), resp.StatusCode, path, err)
 }
 
 // serverCPU is the CPU time, in seconds, that the API server and etcd (this
