@@ -5,7 +5,10 @@ package deploy
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,6 +169,70 @@ var _ = Describe("config/default", Ordered, func() {
 		Eventually(leaseHolder, "60s").ShouldNot(Equal(holder))
 		Eventually(phaseOf("dua"), "90s").Should(Equal(hostingv1.PhaseReady))
 		Expect(claimed(follower, "web-dua")).To(BeTrue())
+	})
+
+	It("serves its metrics over HTTPS only to a token the API server accepts, of a user allowed to get /metrics", func() {
+		port, err := harness.FreePort()
+		Expect(err).NotTo(HaveOccurred())
+		cfg := filepath.Join(workDir, "config.yaml")
+		// As the Deployment runs it: secure metrics (the default), the installed
+		// ServiceAccount's identity, so the installed RBAC must let it ask the reviews.
+		p, err := harness.Start(workDir, "metrics", managerBin, []string{"--kubeconfig=" + kubeconfig[operatorUser],
+			"--config=" + cfg, "--leader-elect", "--leader-election-namespace=" + operatorNamespace,
+			"--health-probe-bind-address=0", fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", port)})
+		Expect(err).NotTo(HaveOccurred())
+		defer p.Stop()
+
+		mustKubectl("admin", "", "create", "namespace", "monitoring")
+		for _, sa := range []string{"prometheus", "stranger"} {
+			mustKubectl("admin", "", "create", "serviceaccount", sa, "-n", "monitoring")
+		}
+		mustKubectl("admin", "", "create", "clusterrolebinding", "prometheus-metrics-reader",
+			"--clusterrole=subdomain-operator-metrics-reader", "--serviceaccount=monitoring:prometheus")
+		token := func(sa string) string {
+			return strings.TrimSpace(mustKubectl("admin", "", "create", "token", sa, "-n", "monitoring"))
+		}
+		prometheus, stranger := token("prometheus"), token("stranger")
+
+		// The endpoint's certificate is the operator's own self-signed one (no
+		// cert-manager here); what is tested is who gets an answer.
+		httpClient := &http.Client{Timeout: 10 * time.Second,
+			Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // self-signed, see above
+		scrape := func(path, bearer string) (int, string) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("https://127.0.0.1:%d%s", port, path), nil)
+			Expect(err).NotTo(HaveOccurred())
+			if bearer != "" {
+				req.Header.Set("Authorization", "Bearer "+bearer)
+			}
+			resp, err := httpClient.Do(req)
+			if err != nil {
+				return 0, err.Error()
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		Eventually(func() int { code, _ := scrape("/metrics", ""); return code }).ShouldNot(BeZero(), p.Log())
+
+		By("no token: 401")
+		code, body := scrape("/metrics", "")
+		Expect(code).To(Equal(http.StatusUnauthorized))
+		Expect(body).To(ContainSubstring("send a bearer token the API server accepts"))
+		By("a token the API server does not accept: 401")
+		code, body = scrape("/metrics", "not-a-token")
+		Expect(code).To(Equal(http.StatusUnauthorized))
+		Expect(body).To(ContainSubstring("the API server does not accept this token"))
+		By("a valid token of a user without the metrics-reader role: 403, naming the user")
+		code, body = scrape("/metrics", stranger)
+		Expect(code).To(Equal(http.StatusForbidden))
+		Expect(body).To(ContainSubstring(`user "system:serviceaccount:monitoring:stranger" may not get /metrics`))
+		By("a user bound to subdomain-operator-metrics-reader gets the metrics")
+		code, body = scrape("/metrics", prometheus)
+		Expect(code).To(Equal(http.StatusOK), body)
+		// The requests gauge reports once the cache has listed the two requests above.
+		Eventually(func() string { _, body := scrape("/metrics", prometheus); return body }).Should(ContainSubstring(`subdomain_requests{`))
+		Expect(p.Log()).NotTo(ContainSubstring(prometheus))
+		Expect(p.Log()).NotTo(ContainSubstring(stranger))
 	})
 })
 
