@@ -32,6 +32,7 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/internal/grants"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/notify"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/phase"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/requestcache"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/sitestore"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/timeline"
 )
@@ -349,6 +350,11 @@ func requeueForDeadline(steps []hostingv1.Step, now time.Time) time.Duration {
 func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, workers int) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
+	}
+	// The cache keeps a request's conditions and steps packed; every read through
+	// r.Client unpacks its copy (internal/requestcache).
+	if _, ok := r.Client.(requestcache.Client); !ok {
+		r.Client = requestcache.Client{Client: r.Client}
 	}
 	registerPhaseCollector(mgr.GetCache())
 	initNotificationMetrics(r.Notifiers)

@@ -42,6 +42,12 @@ func Transform(in any) (any, error) {
 	}
 	var keep []metav1.ManagedFieldsEntry
 	for _, mf := range sdr.ManagedFields {
+		if mf.Manager == packedManager {
+			// Transformed before (the informer hands some objects over twice, e.g.
+			// on a relist after a restart): already packed.
+			keep = append(keep, mf)
+			continue
+		}
 		if mf.FieldsV1 == nil || mf.Subresource != "" {
 			continue
 		}
@@ -67,6 +73,10 @@ func Transform(in any) (any, error) {
 	}
 	sdr.ManagedFields = keep
 	compact(sdr)
+	if err := pack(sdr); err != nil {
+		// Cannot happen (the JSON of API types into memory); kept whole, then.
+		compactStatus(sdr)
+	}
 	return sdr, nil
 }
 
@@ -76,17 +86,13 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // compact makes a cached request smaller without changing what any code reads of it
 // (the annotation it drops is never read, and no write sends the cached object
-// whole: every write is a patch computed from two copies of it):
-//   - the strings most requests share (condition types, statuses and reasons, step
-//     names, roles and states, the officials' and applicants' user names, annotation
-//     and label keys, finalizers, managers) are interned: one copy for all requests;
-//   - the conditions and steps are copied into slices of their exact length (the
-//     decoder grows them by doubling: 11 conditions sit in room for 16);
-//   - the times of a request's timeline that are the same instant (a step starts
-//     when the one before is decided) share one value.
+// whole: every write is a patch computed from two copies of it): the strings most
+// requests share (phases, the officials' and applicants' user names and groups,
+// annotation and label keys, finalizers, managers) are interned, one copy for all
+// requests. The conditions and steps are packed (pack.go).
 //
-// Measured on a Ready request of the benchmark (11 conditions, 6 steps): 6.6 KB in
-// memory decoded, 4.6 KB compacted (TestCompactSize).
+// Measured on a Ready request of the benchmark (11 conditions, 6 steps):
+// BenchmarkCachedRequest gives the figures (docs/benchmarks.md).
 func compact(sdr *hostingv1.SubdomainRequest) {
 	sdr.Finalizers = internAll(sdr.Finalizers)
 	sdr.Annotations = internMap(sdr.Annotations, lastApplied)
@@ -104,6 +110,11 @@ func compact(sdr *hostingv1.SubdomainRequest) {
 	st := &sdr.Status
 	st.Phase = hostingv1.Phase(intern(string(st.Phase)))
 	st.WaitingFor, st.RequestedBy = intern(st.WaitingFor), intern(st.RequestedBy)
+}
+
+// compactStatus is compact for the conditions and steps, had they not been packed.
+func compactStatus(sdr *hostingv1.SubdomainRequest) {
+	st := &sdr.Status
 	if st.Conditions != nil {
 		st.Conditions = slices.Clone(st.Conditions)
 	}
