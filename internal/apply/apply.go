@@ -264,11 +264,31 @@ func toMap(obj client.Object) (map[string]any, error) {
 	return runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 }
 
+// comparedOf is what a comparison reads of an existing object, as a map it only reads:
+// an unstructured object's own map; a typed object converted with only the metadata
+// the operator sets (labels, annotations, owners: trimForCompare), on a shallow copy.
+// Converting the rest of the metadata, the managedFields above all, was most of the
+// cost of checking 118,872 objects after a restart (figure 7).
+func comparedOf(obj client.Object) (map[string]any, error) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return u.Object, nil
+	}
+	v := reflect.ValueOf(obj).Elem()
+	cp := reflect.New(v.Type())
+	cp.Elem().Set(v)
+	if meta := cp.Elem().FieldByName("ObjectMeta"); meta.IsValid() && meta.Type() == reflect.TypeFor[metav1.ObjectMeta]() {
+		meta.Set(reflect.ValueOf(metav1.ObjectMeta{Labels: obj.GetLabels(), Annotations: obj.GetAnnotations(), OwnerReferences: obj.GetOwnerReferences()}))
+	} else {
+		cp.Interface().(client.Object).SetManagedFields(nil)
+	}
+	return runtime.DefaultUnstructuredConverter.ToUnstructured(cp.Interface())
+}
+
 // Subset reports whether every field set in desired has the same value in existing:
 // server-side defaults in existing do not count as drift.
 func Subset(desired, existing client.Object) bool {
 	d, err1 := toMap(desired)
-	e, err2 := toMap(existing)
+	e, err2 := comparedOf(existing)
 	if err1 != nil || err2 != nil {
 		return false
 	}

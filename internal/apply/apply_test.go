@@ -103,3 +103,62 @@ func TestSubsetLeavesUnstructuredDesiredWhole(t *testing.T) {
 		t.Fatalf("the comparison changed desired: %v", desired.Object)
 	}
 }
+
+// The comparison reads the existing object's labels, annotations and owners and
+// leaves the rest of its metadata (managedFields above all) alone, unconverted and
+// unchanged.
+func TestSubsetReadsTheMetadataTheOperatorSets(t *testing.T) {
+	desired, existing := deploymentPair()
+	if !Subset(desired, existing) {
+		t.Fatal("the same Deployment with server-set metadata is not a subset")
+	}
+	if len(existing.ManagedFields) != 2 || existing.ResourceVersion != "41" {
+		t.Fatalf("the comparison changed the existing object: %+v", existing.ObjectMeta)
+	}
+	for name, edit := range map[string]func(*appsv1.Deployment){
+		"owner":      func(d *appsv1.Deployment) { d.OwnerReferences[0].Name = "other" },
+		"annotation": func(d *appsv1.Deployment) { d.Annotations["a"] = "changed" },
+		"label":      func(d *appsv1.Deployment) { delete(d.Labels, "app") },
+		"image":      func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "evil" },
+	} {
+		e := existing.DeepCopy()
+		edit(e)
+		if Subset(desired, e) {
+			t.Errorf("a changed %s is not noticed", name)
+		}
+	}
+}
+
+func deploymentPair() (*appsv1.Deployment, *appsv1.Deployment) {
+	desired := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "web-dinkes", Labels: map[string]string{"app": "web"},
+			Annotations:     map[string]string{"a": "b"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Namespace", Name: "web-dinkes", UID: "u"}}},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.29",
+					Ports: []corev1.ContainerPort{{ContainerPort: 8080}}}}}}},
+	}
+	existing := desired.DeepCopy()
+	existing.ResourceVersion, existing.UID, existing.Generation = "41", "uid", 1
+	existing.CreationTimestamp = metav1.Now()
+	fields := `{"f:metadata":{"f:annotations":{"f:a":{}},"f:labels":{"f:app":{}},"f:ownerReferences":{"k:{\"uid\":\"u\"}":{}}},"f:spec":{"f:selector":{},"f:template":{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{}}}}}}}}}`
+	existing.ManagedFields = []metav1.ManagedFieldsEntry{
+		{Manager: "subdomain-operator", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields)},
+		{Manager: "kube-controller-manager", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:replicas":{}}}`)},
+	}
+	existing.Spec.Replicas = new(int32)
+	existing.Spec.Template.Spec.Containers[0].ImagePullPolicy = corev1.PullIfNotPresent
+	existing.Spec.Template.Spec.Containers[0].Ports[0].Protocol = corev1.ProtocolTCP
+	return desired, existing
+}
+
+// BenchmarkSubsetDeployment is one object's share of the check after a restart.
+func BenchmarkSubsetDeployment(b *testing.B) {
+	desired, existing := deploymentPair()
+	for b.Loop() {
+		if !Subset(desired, existing) {
+			b.Fatal("not a subset")
+		}
+	}
+}
