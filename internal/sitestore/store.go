@@ -528,6 +528,10 @@ func (c *Store) Start(ctx context.Context, q workqueue.TypedRateLimitingInterfac
 		var example runtime.Object
 		if s.kind.Hosts != nil || s.kind.Ready != nil {
 			res := dc.Resource(s.kind.GVR)
+			watchJSON, err := jsonWatcher(c.config, s.kind.GVR)
+			if err != nil {
+				return err
+			}
 			// Kinds that serve hosts are followed cluster-wide; the others only where a
 			// request made them.
 			selector := ""
@@ -541,7 +545,7 @@ func (c *Store) Start(ctx context.Context, q workqueue.TypedRateLimitingInterfac
 				},
 				WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 					o.LabelSelector = selector
-					return res.Watch(ctx, o)
+					return watchJSON(ctx, o)
 				},
 			}
 			u := &unstructured.Unstructured{}
