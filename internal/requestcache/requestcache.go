@@ -43,8 +43,9 @@ func Transform(in any) (any, error) {
 	var keep []metav1.ManagedFieldsEntry
 	for _, mf := range sdr.ManagedFields {
 		if mf.Manager == packedManager {
-			// Transformed before (the informer hands some objects over twice, e.g.
-			// on a relist after a restart): already packed.
+			// Transformed before: a streamed first list (watch-list) transforms each
+			// object into the reflector's temporary store, and the informer's queue
+			// transforms it again when the list replaces its content.
 			keep = append(keep, mf)
 			continue
 		}

@@ -942,10 +942,11 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 		b.stopOperator()
 	}
 
-	c1, err := b.opCounters(ctx)
+	s1, err := b.apiMetrics(ctx)
 	if err != nil {
 		return err
 	}
+	c1 := countersFrom(s1)
 	server0 := serverCPU()
 	if err := b.startOperator(ctx, fmt.Sprintf("scale-%d", size), false); err != nil {
 		return err
@@ -962,17 +963,18 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 		return ctx.Err()
 	case <-time.After(b.o.Idle):
 	}
-	c2, err := b.opCounters(ctx)
+	s2, err := b.apiMetrics(ctx)
 	if err != nil {
 		return err
 	}
+	c2 := countersFrom(s2)
 	p2 := b.opProc()
 	total, byPhase := b.tr.census()
 	s := scaleResult{Size: size, LoadAvg: loadAvg(), Requests: total, ByPhase: map[string]int{}, Objects: b.tr.childObjects("floor-"),
 		TopUpAdded: fill.added, TopUpMode: fill.mode, TopUpSec: fill.sec, TopUpPeakMiB: fill.peakMiB, TopUpCPUSec: fill.cpuSec,
 		StartupSec: round(startup.Seconds(), 1), StartupCPUSec: round(p1.CPUSeconds, 2), StartupServerCPUSec: round(serverRestart, 1), IdleCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2),
 		PeakRSSMiB: round(p2.PeakRSSMiB, 1), RSSMiB: round(p2.RSSMiB, 1), RSSFileMiB: round(p2.RSSFileMiB, 1),
-		ResyncWrites: c2.Sub(c1).Writes(), ResyncReads: c2.Sub(c1).Reads}
+		ResyncWrites: c2.Sub(c1).Writes(), ResyncAllWrites: writeBreakdown(s1, s2), ResyncReads: c2.Sub(c1).Reads}
 	if fill.mode == "ready" && fill.sec > 0 {
 		s.TopUpSitesPerS = round(float64(fill.added)/fill.sec, 1)
 	}
@@ -996,6 +998,9 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	}
 	logf("  %d requests %v, %d objects: settled after %.1fs (%.1f CPU s; API server and etcd %.1f CPU s), peak RSS %.0f MiB, RSS %.0f MiB (%.0f MiB of it the binary's pages), idle CPU %.2f s, %0.f writes after restart",
 		total, byPhase, s.Objects, s.StartupSec, s.StartupCPUSec, s.StartupServerCPUSec, s.PeakRSSMiB, s.RSSMiB, s.RSSFileMiB, s.IdleCPUSec, s.ResyncWrites)
+	if len(s.ResyncAllWrites) > 0 {
+		logf("  the API server's writes in that window, every client: %v", s.ResyncAllWrites)
+	}
 	if err := b.figureAvailability(ctx); err != nil {
 		return err
 	}

@@ -252,13 +252,16 @@ type scaleResult struct {
 	IdleCPUSec          float64 `json:"idleCPUSec"`
 	PeakRSSMiB          float64 `json:"peakRSSMiB"`
 	// RSSFileMiB: of the RSS at the end, the binary's pages.
-	RSSFileMiB   float64    `json:"rssFileMiB"`
-	RSSMiB       float64    `json:"rssMiB"`
-	HeapInuseMiB float64    `json:"heapInuseMiB,omitempty"`
-	ResyncWrites float64    `json:"writesAfterRestart"`
-	ResyncReads  float64    `json:"readsAfterRestart"`
-	ScrapeMs     float64    `json:"metricsScrapeMs,omitempty"`
-	Footprint    *footprint `json:"cachedObjectsAsJSON,omitempty"`
+	RSSFileMiB   float64 `json:"rssFileMiB"`
+	RSSMiB       float64 `json:"rssMiB"`
+	HeapInuseMiB float64 `json:"heapInuseMiB,omitempty"`
+	ResyncWrites float64 `json:"writesAfterRestart"`
+	// ResyncAllWrites: what the API server wrote in the same window, by resource and
+	// verb, from every client (the stand-in's status writes included).
+	ResyncAllWrites map[string]float64 `json:"writesAfterRestartAllClients,omitempty"`
+	ResyncReads     float64            `json:"readsAfterRestart"`
+	ScrapeMs        float64            `json:"metricsScrapeMs,omitempty"`
+	Footprint       *footprint         `json:"cachedObjectsAsJSON,omitempty"`
 	// IngressAdmissionMs: mean of dry-run Ingress creates, with Granted hosts in the
 	// host-hijacking policy's map.
 	IngressAdmissionMs float64 `json:"ingressDryRunCreateMs,omitempty"`
