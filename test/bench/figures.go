@@ -32,6 +32,7 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/controllers"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/harness"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/memlimit"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
 
@@ -1017,8 +1018,46 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	}
 	b.stopOperator()
 	s.CgroupPeakMiB = round(float64(b.op.cgroupPeak)/(1<<20), 1)
+	if b.o.RestartMemLimit != "" && size == slices.Max(b.o.Scale) {
+		s.Limited = b.restartUnderLimit(ctx, size)
+	}
 	b.res.Scale = append(b.res.Scale, s)
 	return nil
+}
+
+// restartUnderLimit restarts the operator once more on the filled cluster, in the
+// memory cgroup of -restart-memory-limit.
+func (b *bench) restartUnderLimit(ctx context.Context, size int) *limitedRestart {
+	r := &limitedRestart{LimitMiB: round(float64(b.limitMem.limit)/(1<<20), 0), SoftLimitMiB: round(float64(memlimit.Soft(b.limitMem.limit))/(1<<20), 0)}
+	logf("figure 7: a restart at %d under a memory limit of %.0f MiB (soft limit %.0f MiB)", size, r.LimitMiB, r.SoftLimitMiB)
+	c1, err := b.opCounters(ctx)
+	if err != nil {
+		r.Ended = err.Error()
+		return r
+	}
+	if err := b.startOperator(ctx, fmt.Sprintf("limited-%d", size), false); err != nil {
+		r.Ended = err.Error()
+		return r
+	}
+	quiet := 3 * time.Second
+	_, _, err = b.settle(ctx, quiet, 20*time.Minute)
+	p := b.opProc()
+	switch {
+	case b.op.Exited():
+		r.Ended = fmt.Sprint(b.op.Cmd.ProcessState)
+	case err != nil:
+		r.Ended = err.Error()
+	default:
+		r.SettledSec = round((time.Since(b.op.started) - quiet).Seconds(), 1)
+		if c2, err := b.opCounters(ctx); err == nil {
+			r.Writes = c2.Sub(c1).Writes()
+		}
+	}
+	r.CPUSec, r.PeakRSSMiB, r.RSSFileMiB = round(p.CPUSeconds, 2), round(p.PeakRSSMiB, 1), round(p.RSSFileMiB, 1)
+	b.stopOperator()
+	r.CgroupPeakMiB = round(float64(b.op.cgroupPeak)/(1<<20), 1)
+	logf("  %+v", *r)
+	return r
 }
 
 // hijackBinding binds the host-hijacking admission policy of config/policies.

@@ -80,6 +80,7 @@ type options struct {
 	WithoutHardening bool   `json:"withoutHardening,omitempty"`
 	MemoryLimit      string `json:"memoryLimit"`
 	FillMemoryLimit  string `json:"fillMemoryLimit,omitempty"`
+	RestartMemLimit  string `json:"restartMemoryLimit,omitempty"`
 	Out              string `json:"-"`
 	Keep             bool   `json:"-"`
 }
@@ -108,6 +109,7 @@ func parseFlags() (options, error) {
 	flag.BoolVar(&o.WithoutHardening, "without-hardening", false, "Remove the bindings of the hardening's admission policies (operator-confinement, ingress-hosts, dnsendpoint-hosts, subdomainrequest-metadata, subdomainrequest-form) for the whole run: their share of the figures.")
 	flag.StringVar(&o.MemoryLimit, "memory-limit", "manifest", "Each operator process runs in a memory cgroup with this limit, as in its container ('manifest': config/manager/manager.yaml's; 'none': unconfined). Where no cgroup can be made, GOMEMLIMIT is set to what the operator would derive from it instead.")
 	flag.StringVar(&o.FillMemoryLimit, "fill-memory-limit", "", "The memory limit of the operators that add requests for figure 7 (a burst of approvals, not a figure; empty: -memory-limit).")
+	flag.StringVar(&o.RestartMemLimit, "restart-memory-limit", "", "Figure 7: at the largest size, after the measured restart, restart the operator once more in a memory cgroup of this limit (e.g. 160Mi) and report whether it settles, in how long and its peak RSS.")
 	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")
 	flag.BoolVar(&o.Keep, "keep", false, "Keep the work directory (logs of every process) even on success.")
 	flag.Parse()
@@ -217,6 +219,7 @@ type bench struct {
 	managerBin string
 	mem        memoryCgroup // the operator processes' memory limit
 	fillMem    memoryCgroup // the one of the operators that fill the cluster for figure 7
+	limitMem   memoryCgroup // -restart-memory-limit's
 	operatorKC string
 	adminKC    string
 	cfgDNS     string
@@ -415,6 +418,11 @@ func (b *bench) setup(ctx context.Context) error {
 			return err
 		}
 		logf("the operators that fill the cluster for figure 7 run with a memory limit of %.0f MiB", float64(b.fillMem.limit)/(1<<20))
+	}
+	if b.o.RestartMemLimit != "" {
+		if b.limitMem, err = newMemoryCgroup(b.o.RestartMemLimit); err != nil {
+			return err
+		}
 	}
 	b.res.Setup.MemoryLimitMiB, b.res.Setup.MemoryLimitEnforced = round(float64(b.mem.limit)/(1<<20), 0), b.mem.enforced()
 	switch {
@@ -644,8 +652,11 @@ func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) e
 		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", pport)
 	}
 	mem := b.mem
-	if strings.HasPrefix(label, "fill-") {
+	switch {
+	case strings.HasPrefix(label, "fill-"):
 		mem = b.fillMem
+	case strings.HasPrefix(label, "limited-"):
+		mem = b.limitMem
 	}
 	bin, args, env, cgroupDone, err := mem.wrap(label, b.managerBin, args)
 	if err != nil {

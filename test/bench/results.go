@@ -232,11 +232,13 @@ type dnsResult struct {
 }
 
 type scaleResult struct {
-	Size     int            `json:"size"`
-	LoadAvg  string         `json:"loadAvg"`
-	Requests int            `json:"requests"`
-	ByPhase  map[string]int `json:"byPhase"`
-	Objects  int            `json:"provisionedObjects"`
+	Size int `json:"size"`
+	// Limited: one more restart at this size in a memory cgroup of -restart-memory-limit.
+	Limited  *limitedRestart `json:"restartUnderOtherLimit,omitempty"`
+	LoadAvg  string          `json:"loadAvg"`
+	Requests int             `json:"requests"`
+	ByPhase  map[string]int  `json:"byPhase"`
+	Objects  int             `json:"provisionedObjects"`
 	// TopUp: how the requests were added (and, in ready mode, provisioned).
 	TopUpAdded     int     `json:"added"`
 	TopUpMode      string  `json:"addedAs"`
@@ -460,4 +462,19 @@ func phaseSummary(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// limitedRestart is a restart of the operator on the filled cluster under another
+// memory limit than the run's: whether it settles, in how long, and its peak.
+type limitedRestart struct {
+	LimitMiB     float64 `json:"limitMiB"`
+	SoftLimitMiB float64 `json:"softLimitMiB"`
+	// Ended: the process ended on its own (e.g. killed by the kernel at the limit).
+	Ended         string  `json:"ended,omitempty"`
+	SettledSec    float64 `json:"restartToSettledSec,omitempty"`
+	CPUSec        float64 `json:"restartCPUSec,omitempty"`
+	PeakRSSMiB    float64 `json:"peakRSSMiB,omitempty"`
+	RSSFileMiB    float64 `json:"rssFileMiB,omitempty"`
+	CgroupPeakMiB float64 `json:"cgroupPeakMiB,omitempty"`
+	Writes        float64 `json:"writesAfterRestart"`
 }
