@@ -154,17 +154,17 @@ func (r *SubdomainRequestReconciler) notServing(p part, desired client.Object, o
 // ensureFinalizer makes the operator's cleanup part of the request's deletion. It is
 // added when the operator first sees a request, so that the path from the last
 // approval to the site does not wait for it, and put back if a cluster administrator
-// removed it.
-func (r *SubdomainRequestReconciler) ensureFinalizer(ctx context.Context, sdr *hostingv1.SubdomainRequest) error {
+// removed it. It reports whether it wrote: sdr is then the API server's answer.
+func (r *SubdomainRequestReconciler) ensureFinalizer(ctx context.Context, sdr *hostingv1.SubdomainRequest) (bool, error) {
 	if controllerutil.ContainsFinalizer(sdr, hostingv1.Finalizer) {
-		return nil
+		return false, nil
 	}
 	patch := client.MergeFrom(sdr.DeepCopy())
 	controllerutil.AddFinalizer(sdr, hostingv1.Finalizer)
 	if err := r.Patch(ctx, sdr, patch); err != nil {
-		return fmt.Errorf("adding finalizer: %w", err)
+		return false, fmt.Errorf("adding finalizer: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 func (r *SubdomainRequestReconciler) owner(sdr *hostingv1.SubdomainRequest) apply.Owner {
