@@ -651,6 +651,11 @@ func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) e
 		args = append(args, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", pport))
 		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", pport)
 	}
+	if strings.HasPrefix(label, "scale-") || strings.HasPrefix(label, "limited-") {
+		// The restarted operators log each status write with its patch (V(1)): a
+		// write after a restart is then told by its request and content.
+		args = append(args, "--zap-log-level=1")
+	}
 	mem := b.mem
 	switch {
 	case strings.HasPrefix(label, "fill-"):
