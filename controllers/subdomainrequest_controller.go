@@ -319,7 +319,7 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	if log := ctrl.LoggerFrom(ctx).V(1); log.Enabled() {
 		// What a status write changes, for whoever asks why it was written
 		// (--zap-log-level=1).
-		if data, err := client.MergeFrom(before).Data(sdr); err == nil {
+		if data, err := patch.Data(sdr); err == nil {
 			log.Info("writing the status", "patch", string(data))
 		}
 	}

@@ -53,10 +53,8 @@ func Filter(c *rest.Config, httpClient *http.Client) (metricsserver.Filter, erro
 	if err != nil {
 		return nil, err
 	}
-	g := &Guard{Client: cl}
 	return func(log logr.Logger, next http.Handler) (http.Handler, error) {
-		g.Log = log
-		return g.Wrap(next), nil
+		return (&Guard{Client: cl, Log: log}).Wrap(next), nil
 	}, nil
 }
 

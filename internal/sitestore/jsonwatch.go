@@ -25,17 +25,9 @@ import (
 // as raw bytes, to find the object's kind, to decode the object); after a restart at
 // 10,000 sites that was most of the operator's CPU (figure 7).
 func jsonWatcher(config *rest.Config, gvr schema.GroupVersionResource) (func(context.Context, metav1.ListOptions) (watch.Interface, error), error) {
-	cfg := rest.CopyConfig(config)
-	cfg.GroupVersion = &schema.GroupVersion{Group: gvr.Group, Version: gvr.Version}
-	cfg.APIPath = "/apis"
-	if gvr.Group == "" {
-		cfg.APIPath = "/api"
-	}
-	cfg.AcceptContentTypes = runtime.ContentTypeJSON
-	cfg.ContentType = runtime.ContentTypeJSON
-	// For the API server's error answers (Status) only: the events are read below.
-	cfg.NegotiatedSerializer = builtin.Codecs.WithoutConversion()
-	rc, err := rest.RESTClientFor(cfg)
+	// The client's serializer reads only the API server's error answers (Status) here:
+	// the events are read below.
+	rc, err := restClientFor(config, gvr, runtime.ContentTypeJSON, runtime.ContentTypeJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -86,3 +78,17 @@ func (d *eventDecoder) Decode() (watch.EventType, runtime.Object, error) {
 }
 
 func (d *eventDecoder) Close() { _ = d.body.Close() }
+
+// restClientFor is a REST client for gvr's group and version, sending contentType and
+// accepting accept, that decodes with the scheme of the kinds built into Kubernetes.
+func restClientFor(config *rest.Config, gvr schema.GroupVersionResource, contentType, accept string) (*rest.RESTClient, error) {
+	cfg := rest.CopyConfig(config)
+	cfg.GroupVersion = &schema.GroupVersion{Group: gvr.Group, Version: gvr.Version}
+	cfg.APIPath = "/apis"
+	if gvr.Group == "" {
+		cfg.APIPath = "/api"
+	}
+	cfg.ContentType, cfg.AcceptContentTypes = contentType, accept
+	cfg.NegotiatedSerializer = builtin.Codecs.WithoutConversion()
+	return rest.RESTClientFor(cfg)
+}

@@ -593,16 +593,7 @@ func (c *Store) wholeWatcher(dc *dynamic.DynamicClient, kind Kind) (func(context
 			return dc.Resource(gvr).Watch(ctx, o)
 		}, nil
 	}
-	cfg := rest.CopyConfig(c.config)
-	cfg.GroupVersion = &schema.GroupVersion{Group: gvr.Group, Version: gvr.Version}
-	cfg.APIPath = "/apis"
-	if gvr.Group == "" {
-		cfg.APIPath = "/api"
-	}
-	cfg.ContentType = runtime.ContentTypeProtobuf
-	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
-	cfg.NegotiatedSerializer = builtin.Codecs.WithoutConversion()
-	rc, err := rest.RESTClientFor(cfg)
+	rc, err := restClientFor(c.config, gvr, runtime.ContentTypeProtobuf, runtime.ContentTypeProtobuf+","+runtime.ContentTypeJSON)
 	if err != nil {
 		return nil, err
 	}
