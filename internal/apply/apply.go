@@ -389,8 +389,15 @@ func (v *verified) forget(key uint64) {
 	delete(v.m, key)
 }
 
-// desiredHash identifies the desired state of an object.
+// desiredHash identifies the desired state of an object: its protobuf encoding when it
+// has one (Kubernetes' own kinds; map keys are sorted, so the bytes are stable), which
+// costs a tenth of JSON's, else its JSON.
 func desiredHash(desired client.Object) uint64 {
+	if m, ok := desired.(interface{ Marshal() ([]byte, error) }); ok {
+		if raw, err := m.Marshal(); err == nil {
+			return hash64(KindOf(desired), string(raw))
+		}
+	}
 	raw, err := json.Marshal(desired)
 	if err != nil {
 		return 0
