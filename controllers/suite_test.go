@@ -140,7 +140,7 @@ rules:
 	Expect(admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: legacyNamespace}})).To(Succeed())
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: testenv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0", Cache: CacheOptions(cfg),
+		HealthProbeBindAddress: "0", Cache: CacheOptions(cfg, env.Config),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	r := &SubdomainRequestReconciler{

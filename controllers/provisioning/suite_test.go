@@ -80,7 +80,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	mgr, err := ctrl.NewManager(operatorConfig, ctrl.Options{
 		Scheme: testenv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(cfg),
+		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(cfg, operatorConfig),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	r := &controllers.SubdomainRequestReconciler{

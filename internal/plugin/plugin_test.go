@@ -119,7 +119,7 @@ func setup() error {
 	cfg.TimeStandards.Provisioning = metav1.Duration{Duration: provisioningStandard}
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: testenv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(cfg),
+		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(cfg, env.Config),
 	})
 	if err != nil {
 		return err

@@ -140,7 +140,7 @@ func setup() error {
 	// timeline read, as in a cluster.
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: testenv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(config.Default()),
+		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(config.Default(), env.Config),
 	})
 	if err != nil {
 		return err

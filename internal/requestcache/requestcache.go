@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -20,9 +21,10 @@ import (
 	"github.com/kudus-diskominfo/subdomain-operator/internal/config"
 )
 
-// Options are the cache options of the operator's manager.
-func Options(cfg config.Config) cache.Options {
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+// Options are the cache options of the operator's manager, whose rest config is
+// restConfig (the requests are watched with it, see requestWatcher).
+func Options(cfg config.Config, restConfig *rest.Config) cache.Options {
+	return cache.Options{NewInformer: newInformer(restConfig), ByObject: map[client.Object]cache.ByObject{
 		&hostingv1.SubdomainRequest{}: {Transform: Transform},
 		// The grants maps without their managedFields (one field entry per host, as
 		// large again as the data), which nothing here reads.
