@@ -1021,6 +1021,9 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	if b.o.RestartMemLimit != "" && size == slices.Max(b.o.Scale) {
 		s.Limited = b.restartUnderLimit(ctx, size)
 	}
+	if b.o.RestartArgs != "" && size == slices.Max(b.o.Scale) {
+		s.WithArgs = b.restartWithArgs(ctx, size)
+	}
 	b.res.Scale = append(b.res.Scale, s)
 	return nil
 }
@@ -1030,12 +1033,26 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 func (b *bench) restartUnderLimit(ctx context.Context, size int) *limitedRestart {
 	r := &limitedRestart{LimitMiB: round(float64(b.limitMem.limit)/(1<<20), 0), SoftLimitMiB: round(float64(memlimit.Soft(b.limitMem.limit))/(1<<20), 0)}
 	logf("figure 7: a restart at %d under a memory limit of %.0f MiB (soft limit %.0f MiB)", size, r.LimitMiB, r.SoftLimitMiB)
+	return b.restartOnce(ctx, fmt.Sprintf("limited-%d", size), r)
+}
+
+// restartWithArgs restarts the operator once more on the filled cluster, under the
+// run's memory limit, with -restart-args added to its flags.
+func (b *bench) restartWithArgs(ctx context.Context, size int) *limitedRestart {
+	r := &limitedRestart{LimitMiB: round(float64(b.mem.limit)/(1<<20), 0), SoftLimitMiB: round(float64(memlimit.Soft(b.mem.limit))/(1<<20), 0), Args: b.o.RestartArgs}
+	logf("figure 7: a restart at %d with %s", size, b.o.RestartArgs)
+	return b.restartOnce(ctx, fmt.Sprintf("flags-%d", size), r)
+}
+
+// restartOnce starts the operator labelled label on the filled cluster, waits until it
+// settles and fills in r.
+func (b *bench) restartOnce(ctx context.Context, label string, r *limitedRestart) *limitedRestart {
 	c1, err := b.opCounters(ctx)
 	if err != nil {
 		r.Ended = err.Error()
 		return r
 	}
-	if err := b.startOperator(ctx, fmt.Sprintf("limited-%d", size), false); err != nil {
+	if err := b.startOperator(ctx, label, false); err != nil {
 		r.Ended = err.Error()
 		return r
 	}

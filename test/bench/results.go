@@ -234,7 +234,9 @@ type dnsResult struct {
 type scaleResult struct {
 	Size int `json:"size"`
 	// Limited: one more restart at this size in a memory cgroup of -restart-memory-limit.
-	Limited  *limitedRestart `json:"restartUnderOtherLimit,omitempty"`
+	Limited *limitedRestart `json:"restartUnderOtherLimit,omitempty"`
+	// WithArgs: one more restart at this size with -restart-args added to the flags.
+	WithArgs *limitedRestart `json:"restartWithOtherFlags,omitempty"`
 	LoadAvg  string          `json:"loadAvg"`
 	Requests int             `json:"requests"`
 	ByPhase  map[string]int  `json:"byPhase"`
@@ -464,11 +466,13 @@ func phaseSummary(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// limitedRestart is a restart of the operator on the filled cluster under another
-// memory limit than the run's: whether it settles, in how long, and its peak.
+// limitedRestart is one more restart of the operator on the filled cluster, under
+// another memory limit than the run's or with other flags: whether it settles, in how
+// long, and its peak.
 type limitedRestart struct {
 	LimitMiB     float64 `json:"limitMiB"`
 	SoftLimitMiB float64 `json:"softLimitMiB"`
+	Args         string  `json:"args,omitempty"`
 	// Ended: the process ended on its own (e.g. killed by the kernel at the limit).
 	Ended         string  `json:"ended,omitempty"`
 	SettledSec    float64 `json:"restartToSettledSec,omitempty"`
