@@ -5,6 +5,7 @@
 package requestcache
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -54,6 +55,11 @@ func Transform(in any) (any, error) {
 		if mf.FieldsV1 == nil || mf.Subresource != "" {
 			continue
 		}
+		// Most entries own no decision (the spec's, the requester's, a GitOps
+		// tool's): told without decoding them.
+		if raw := mf.FieldsV1.GetRawBytes(); !bytes.Contains(raw, approvalField) && !bytes.Contains(raw, rejectionField) {
+			continue
+		}
 		var fields map[string]map[string]map[string]json.RawMessage
 		if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &fields); err != nil {
 			continue
@@ -82,6 +88,8 @@ func Transform(in any) (any, error) {
 	}
 	return sdr, nil
 }
+
+var approvalField, rejectionField = []byte(`"f:` + hostingv1.ApprovalAnnotationPrefix), []byte(`"f:` + hostingv1.RejectionAnnotationPrefix)
 
 // lastApplied is the annotation client-side apply (kubectl apply, GitOps tools) writes
 // with the whole manifest in it: as large as the spec again, and never read here.
