@@ -52,7 +52,6 @@ func main() {
 	var (
 		configFile, metricsAddr, probeAddr, leaderNamespace, pprofAddr string
 		leaderElect, secureMetrics, approvalOnly, printSettings        bool
-		apiCompression                                                 bool
 		workers                                                        int
 		qps                                                            float64
 		burst                                                          int
@@ -69,7 +68,6 @@ func main() {
 	flag.IntVar(&workers, "workers", 8, "Requests reconciled at the same time.")
 	flag.Float64Var(&qps, "kube-api-qps", 200, "Client queries per second to the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 400, "Client burst to the API server.")
-	flag.BoolVar(&apiCompression, "kube-api-compression", false, "Ask the API server to gzip its responses: worth it only over a slow link to a remote API server.")
 	// Stack traces only when asked for (--zap-stacktrace-level=error): an error line
 	// says what failed in its message, and a trace of controller-runtime's internals
 	// would drown it.
@@ -105,10 +103,6 @@ func main() {
 
 	restConfig := ctrl.GetConfigOrDie()
 	restConfig.QPS, restConfig.Burst = float32(qps), burst
-	// In the cluster, gzip costs both ends CPU for bytes that cross no slow link: at a
-	// restart with 10,000 sites it was 1.6 CPU s of the operator's and 3.2 of the API
-	// server's, to compress and expand the first lists (docs/benchmarks.md, figure 7).
-	restConfig.DisableCompression = !apiCompression
 	// A kind the API server does not serve would show only as the cache failing to sync
 	// minutes later: say at once what is missing and how to install it, and stop.
 	if err := checkKinds(restConfig, cfg); err != nil {
@@ -131,7 +125,7 @@ func main() {
 		LeaderElection:          leaderElect,
 		LeaderElectionID:        "subdomain-operator.hosting.kuduskab.go.id",
 		LeaderElectionNamespace: leaderNamespace,
-		Cache:                   controllers.CacheOptions(cfg, restConfig),
+		Cache:                   controllers.CacheOptions(cfg),
 		PprofBindAddress:        pprofAddr,
 	})
 	if err != nil {
