@@ -162,3 +162,42 @@ func BenchmarkSubsetDeployment(b *testing.B) {
 		}
 	}
 }
+
+// The hash of a desired unstructured object is the same whatever order its maps were
+// filled in, and differs with any value, its type, or how strings split into items.
+func TestDesiredHashOfUnstructured(t *testing.T) {
+	route := func(hostnames []any, weight any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+			"metadata": map[string]any{"name": "web", "namespace": "web-dinkes", "labels": map[string]any{"a": "1", "b": "2"}},
+			"spec": map[string]any{"hostnames": hostnames, "rules": []any{map[string]any{"backendRefs": []any{
+				map[string]any{"name": "web", "port": int64(80), "weight": weight}}}}},
+		}}
+	}
+	base := desiredHash(route([]any{"dinkes.kuduskab.go.id"}, int64(1)))
+	for i := range 20 { // maps iterate in a new order each time
+		if got := desiredHash(route([]any{"dinkes.kuduskab.go.id"}, int64(1))); got != base {
+			t.Fatalf("attempt %d: the same object hashed %x, then %x", i, base, got)
+		}
+	}
+	for name, other := range map[string]*unstructured.Unstructured{
+		"another host":            route([]any{"disdik.kuduskab.go.id"}, int64(1)),
+		"a weight of 2":           route([]any{"dinkes.kuduskab.go.id"}, int64(2)),
+		"the weight as text":      route([]any{"dinkes.kuduskab.go.id"}, "1"),
+		"the weight as a float":   route([]any{"dinkes.kuduskab.go.id"}, 1.5),
+		"no weight":               route([]any{"dinkes.kuduskab.go.id"}, nil),
+		"the host split in two":   route([]any{"dinkes.", "kuduskab.go.id"}, int64(1)),
+		"a host more":             route([]any{"dinkes.kuduskab.go.id", "www.dinkes.kuduskab.go.id"}, int64(1)),
+		"the weight as a boolean": route([]any{"dinkes.kuduskab.go.id"}, true),
+		"no hosts":                route(nil, int64(1)),
+	} {
+		if desiredHash(other) == base {
+			t.Errorf("%s: hashed as the object it differs from", name)
+		}
+	}
+	relabelled := route([]any{"dinkes.kuduskab.go.id"}, int64(1))
+	relabelled.SetLabels(map[string]string{"a": "1", "b": "3"})
+	if desiredHash(relabelled) == base {
+		t.Error("another label value: hashed as the object it differs from")
+	}
+}
