@@ -125,7 +125,7 @@ func main() {
 		LeaderElection:          leaderElect,
 		LeaderElectionID:        "subdomain-operator.hosting.kuduskab.go.id",
 		LeaderElectionNamespace: leaderNamespace,
-		Cache:                   controllers.CacheOptions(cfg),
+		Cache:                   controllers.CacheOptions(cfg, restConfig),
 		PprofBindAddress:        pprofAddr,
 	})
 	if err != nil {
