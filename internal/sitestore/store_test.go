@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
@@ -418,5 +419,19 @@ func BenchmarkStoreBytesPerObject(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "B/object")
 		runtime.KeepAlive(s)
+	}
+}
+
+// The reflector keys the compact objects of a first list by namespace and name, read
+// through GetObjectMeta (they carry no ObjectMeta of their own).
+func TestCompactObjectKey(t *testing.T) {
+	for want, obj := range map[string]*compactObject{
+		"web-dinkes/web": {key: keyOf("web-dinkes", "web")},
+		"web-dinkes":     {key: keyOf("", "web-dinkes")},
+	} {
+		got, err := toolscache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+		if err != nil || got != want {
+			t.Errorf("key %q, %v; want %q", got, err, want)
+		}
 	}
 }
