@@ -46,9 +46,10 @@ import (
 // operator needs little of each: whether it exists, its resourceVersion and generation,
 // which request it belongs to, a digest of its labels, annotations and owners (to
 // notice a change), and, for Ingresses and DNSEndpoints, the hosts it serves (to tell
-// whether a name is free). childStore keeps exactly that, 200 to 450 bytes per object
-// with its map entries and indexes (heap profiles at 99,000 and 29,000 objects), fed
-// by one reflector (list, then watch) per kind.
+// whether a name is free). The store keeps exactly that, about 180 bytes per object
+// with its maps and the hosts index (heap profile at 118,872 objects, figure 7 of
+// 2026-12-04; BenchmarkStoreBytesPerObject), fed by one reflector (list, then watch)
+// per kind.
 
 // Kind is one kind the store follows.
 type Kind struct {
@@ -258,7 +259,8 @@ func keyOf(namespace, name string) objKey { return objKey{intern(namespace), int
 // slot is an Entry as the store keeps it, by value in the kind's map: 48 bytes, with
 // the rare parts (hosts, a readiness note, a resourceVersion that is not a number)
 // apart. Entries by pointer, with string keys and the resourceVersion as text, cost
-// some 270 bytes per object at 118,872 objects (heap profile, figure 7).
+// some 270 bytes per object at 118,872 objects (heap profile, figure 7); these about
+// 180 with the hosts index.
 type slot struct {
 	rv         uint64 // the resourceVersion, when it is a decimal number (from etcd it is)
 	generation int64
