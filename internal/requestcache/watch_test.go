@@ -16,13 +16,26 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer/streaming"
 	"k8s.io/apimachinery/pkg/watch"
 	restwatch "k8s.io/client-go/rest/watch"
-	sjson "sigs.k8s.io/json"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/jsonwatch"
 )
 
-func decoderOf(stream string) *requestDecoder {
-	return &requestDecoder{body: io.NopCloser(strings.NewReader(stream)), dec: sjson.NewDecoderCaseSensitivePreserveInts(strings.NewReader(stream))}
+// readyRequestJSON is the Ready request of testdata on one line, as a watch sends it.
+func readyRequestJSON(tb testing.TB) *bytes.Buffer {
+	raw, err := os.ReadFile("testdata/ready-request.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var compacted bytes.Buffer
+	if err := json.Compact(&compacted, raw); err != nil {
+		tb.Fatal(err)
+	}
+	return &compacted
+}
+
+func decoderOf(stream string) watch.Decoder {
+	return jsonwatch.NewDecoder(io.NopCloser(strings.NewReader(stream)), decodeRequestEvent)
 }
 
 // The one-pass decoder reads a watch stream of requests as client-go's typed decoding
@@ -30,14 +43,7 @@ func decoderOf(stream string) *requestDecoder {
 // bookmark ending the first list, then the API server's 410 Gone, which the reflector
 // must see as a Status to list again.
 func TestRequestDecoderMatchesClientGo(t *testing.T) {
-	raw, err := os.ReadFile("testdata/ready-request.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var compacted bytes.Buffer
-	if err := json.Compact(&compacted, raw); err != nil {
-		t.Fatal(err)
-	}
+	compacted := readyRequestJSON(t)
 	stream := `{"type":"ADDED","object":` + compacted.String() + "}\n" +
 		`{"type":"BOOKMARK","object":{"kind":"SubdomainRequest","apiVersion":"hosting.kuduskab.go.id/v1alpha1","metadata":{"resourceVersion":"13","annotations":{"k8s.io/initial-events-end":"true"}},"spec":{"subdomain":"","applicant":{"unit":"","contactName":"","position":"","email":"","group":""},"letter":{"number":"","date":""},"purpose":"","hosting":{"plan":""}},"status":{}}}` + "\n" +
 		`{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 1 (13)","reason":"Expired","code":410}}` + "\n"
@@ -100,14 +106,7 @@ func TestRequestDecoderRefusesWhatIsNotAnEvent(t *testing.T) {
 // BenchmarkRequestWatchDecode is the cost of one Ready request's watch event, decoded
 // in one pass and as client-go's REST watch decodes it.
 func BenchmarkRequestWatchDecode(b *testing.B) {
-	raw, err := os.ReadFile("testdata/ready-request.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var compacted bytes.Buffer
-	if err := json.Compact(&compacted, raw); err != nil {
-		b.Fatal(err)
-	}
+	compacted := readyRequestJSON(b)
 	event := []byte(`{"type":"ADDED","object":` + compacted.String() + "}\n")
 	const perStream = 100
 	stream := bytes.Repeat(event, perStream)

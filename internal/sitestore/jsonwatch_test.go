@@ -10,7 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	sjson "sigs.k8s.io/json"
+
+	"github.com/kudus-diskominfo/subdomain-operator/internal/jsonwatch"
 )
 
 // The one-pass decoder reads a watch stream as client-go's dynamic client would: the
@@ -21,7 +22,7 @@ func TestEventDecoderMatchesTheDynamicClient(t *testing.T) {
 	stream := `{"type":"ADDED","object":` + route + "}\n" +
 		`  {"type":"BOOKMARK","object":{"kind":"HTTPRoute","apiVersion":"gateway.networking.k8s.io/v1","metadata":{"resourceVersion":"13","annotations":{"k8s.io/initial-events-end":"true"}}}}` + "\n\n" +
 		`{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 1 (13)","reason":"Expired","code":410}}` + "\n"
-	d := &eventDecoder{body: io.NopCloser(strings.NewReader(stream)), dec: sjson.NewDecoderCaseSensitivePreserveInts(strings.NewReader(stream))}
+	d := jsonwatch.NewDecoder(io.NopCloser(strings.NewReader(stream)), decodeUnstructuredEvent)
 
 	typ, obj, err := d.Decode()
 	if err != nil || typ != watch.Added {
@@ -61,7 +62,7 @@ func TestEventDecoderRefusesWhatIsNotAnEvent(t *testing.T) {
 		"unknown type": `{"type":"RENAMED","object":{}}`,
 		"not JSON":     `{"type":"ADDED","object":{`,
 	} {
-		d := &eventDecoder{body: io.NopCloser(strings.NewReader(stream)), dec: sjson.NewDecoderCaseSensitivePreserveInts(strings.NewReader(stream))}
+		d := jsonwatch.NewDecoder(io.NopCloser(strings.NewReader(stream)), decodeUnstructuredEvent)
 		if _, _, err := d.Decode(); err == nil {
 			t.Errorf("%s: decoded", name)
 		}

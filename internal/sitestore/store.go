@@ -39,6 +39,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/jsonwatch"
 )
 
 // The provisioned objects are not kept in controller-runtime's cache: a cached object,
@@ -671,7 +672,7 @@ func (c *Store) wholeWatcher(dc *dynamic.DynamicClient, kind Kind) (func(context
 			return dc.Resource(gvr).Watch(ctx, o)
 		}, nil
 	}
-	rc, err := restClientFor(c.config, gvr, runtime.ContentTypeProtobuf, runtime.ContentTypeProtobuf+","+runtime.ContentTypeJSON)
+	rc, err := jsonwatch.RESTClient(c.config, gvr, runtime.ContentTypeProtobuf, runtime.ContentTypeProtobuf+","+runtime.ContentTypeJSON)
 	if err != nil {
 		return nil, err
 	}
