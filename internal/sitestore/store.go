@@ -345,13 +345,14 @@ func (s *kindStore) Update(obj any) error { return s.put(obj) }
 func (s *kindStore) Resync() error        { return nil }
 
 func (s *kindStore) put(obj any) error {
-	key, cur, err := entryOf(obj, s.kind)
+	key, next, err := s.slotFor(obj)
 	if err != nil {
 		return err
 	}
+	cur := next.entry()
 	s.mu.Lock()
 	prev, had := s.items[key]
-	s.items[key] = slotOf(cur)
+	s.items[key] = next
 	s.indexHosts(key, prev.hosts(), cur.Hosts)
 	s.mu.Unlock()
 	var old *Entry
@@ -359,8 +360,21 @@ func (s *kindStore) put(obj any) error {
 		e := prev.entry()
 		old = &e
 	}
-	s.owner.changed(s.kind, old, cur)
+	s.owner.changed(s.kind, old, &cur)
 	return nil
+}
+
+// slotFor is what the store keeps of obj: a compact object's own slot, else the
+// slot of its entry.
+func (s *kindStore) slotFor(obj any) (objKey, slot, error) {
+	if c, ok := obj.(*compactObject); ok {
+		return c.key, c.slot, nil
+	}
+	key, e, err := entryOf(obj, s.kind)
+	if err != nil {
+		return objKey{}, slot{}, err
+	}
+	return key, slotOf(e), nil
 }
 
 func (s *kindStore) Delete(obj any) error {
@@ -390,15 +404,11 @@ func (s *kindStore) Replace(list []any, _ string) error {
 	items := make(map[objKey]slot, len(list))
 	for _, obj := range list {
 		s.verify(obj)
-		if c, ok := obj.(*compactObject); ok {
-			items[c.key] = c.slot
-			continue
-		}
-		key, e, err := entryOf(obj, s.kind)
+		key, e, err := s.slotFor(obj)
 		if err != nil {
 			return err
 		}
-		items[key] = slotOf(e)
+		items[key] = e
 	}
 	s.mu.Lock()
 	old := s.items
