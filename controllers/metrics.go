@@ -48,6 +48,10 @@ var (
 		Name: "subdomain_dns_checks_total",
 		Help: "Questions to the authoritative DNS server about a provisioned site's name, by result: answering (the configured target); not_answering (NXDOMAIN or another answer); error (no answer: timeout, refused).",
 	}, []string{"result"})
+	siteDigestChecks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "subdomain_site_digest_checks_total",
+		Help: "Provisioned sites looked at for the first time since the operator started, by what their recorded siteDigest said: matched (every object at the recorded version, none read); changed (some object changed, or the configuration did: the site's objects are read); missing (none recorded yet: read, and recorded).",
+	}, []string{"result"})
 	reconcileErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "subdomain_reconcile_errors_total",
 		Help: "Reconciles of a request that failed and are retried, by stage: name_check, provisioning, status, notify, deletion.",
@@ -70,10 +74,14 @@ const (
 	stageNotify       = "notify"
 	// stageDeletion: carrying out a deleted request's deletion policy.
 	stageDeletion = "deletion"
+
+	digestMatched = "matched"
+	digestChanged = "changed"
+	digestMissing = "missing"
 )
 
 func init() {
-	metrics.Registry.MustRegister(stepDuration, slaBreaches, approvalToReady, approvalToDNS, notifications, dnsChecks, reconcileErrors)
+	metrics.Registry.MustRegister(stepDuration, slaBreaches, approvalToReady, approvalToDNS, notifications, dnsChecks, siteDigestChecks, reconcileErrors)
 	// Every series exists from the start, at zero: a rate() or increase() over a
 	// counter that appears only at its first increment misses that increment, and the
 	// alerts and the dashboard find the names they use.
@@ -84,6 +92,9 @@ func init() {
 	}
 	for _, r := range []string{dnsAnswering, dnsNotAnswering, dnsError} {
 		dnsChecks.WithLabelValues(r)
+	}
+	for _, r := range []string{digestMatched, digestChanged, digestMissing} {
+		siteDigestChecks.WithLabelValues(r)
 	}
 	for _, s := range []string{stageNameCheck, stageProvisioning, stageStatus, stageNotify, stageDeletion} {
 		reconcileErrors.WithLabelValues(s)

@@ -61,6 +61,8 @@ type provisioned struct {
 	// notServing has, for each readiness condition that applies (RouteAccepted,
 	// CertificateReady, SiteAvailable), what is missing: "" when the part serves.
 	notServing map[string]string
+	// digest is the apply.SiteDigest of the site when every part is the request's.
+	digest string
 }
 
 // serving reports whether every readiness condition that applies holds.
@@ -107,6 +109,7 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 	}
 	res := provisioned{ready: map[string]bool{hostingv1.ConditionNamespaceReady: true, hostingv1.ConditionIngressReady: true},
 		notServing: map[string]string{}}
+	foreign := false
 	for i, desired := range wanted {
 		if p := wantedParts[i]; p.ready != nil {
 			why, err := r.notServing(p, desired, outcomes[i], found[i])
@@ -117,6 +120,7 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 		}
 		// A starter-site object the applicant took over (Released) is theirs now, as
 		// designed; only an object somebody else made, or another request's, blocks.
+		foreign = foreign || outcomes[i].Foreign()
 		if outcomes[i] != apply.Conflict && outcomes[i] != apply.Taken {
 			continue
 		}
@@ -127,7 +131,35 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 			res.conflictAffects = p.affects
 		}
 	}
+	if !foreign {
+		// Every object holds what it should, at the version the store will show:
+		// what a restarted operator needs to trust them unread (rememberSite).
+		res.digest = r.applier.SiteDigest(append([]client.Object{namespacePart.build(r.Config, sdr)}, wanted...))
+	}
 	return res, nil
+}
+
+// rememberSite lets the site's objects go unread at the request's first reconcile in
+// this process when the site store holds each of them at the version the request's
+// siteDigest recorded (restart.go).
+func (r *SubdomainRequestReconciler) rememberSite(sdr *hostingv1.SubdomainRequest) {
+	if sdr.Status.Namespace == "" || r.applier.Knows(namespacePart.build(r.Config, sdr)) {
+		return
+	}
+	result := digestMissing
+	if sdr.Status.SiteDigest != "" {
+		var site []client.Object
+		for _, p := range partsFor(r.Config) {
+			if obj := p.build(r.Config, sdr); obj != nil {
+				site = append(site, obj)
+			}
+		}
+		result = digestChanged
+		if r.applier.RememberSite(r.owner(sdr), sdr.Status.SiteDigest, site) {
+			result = digestMatched
+		}
+	}
+	siteDigestChecks.WithLabelValues(result).Inc()
 }
 
 // notServing reads whether a part serves, from the status its own controller wrote: the

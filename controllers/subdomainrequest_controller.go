@@ -61,8 +61,6 @@ type SubdomainRequestReconciler struct {
 	store *sitestore.Store
 	// applier creates and repairs the site's objects.
 	applier *apply.Applier
-	// atStart: the provisioned objects verified in the store's first lists (restart.go).
-	atStart verifyAtStart
 }
 
 // The request itself (the site's kinds are in site.go, beside the table); "provision"
@@ -151,7 +149,6 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	// Step 5: the technical staff's work, once all three officials approved.
 	if r.Provisioning && st.chain.FullyApproved() && (st.name.Available || st.claimed) {
 		stage = stageProvisioning
-		r.logVerified()
 		res, err := r.reconcileProvisioning(ctx, sdr, st)
 		if err != nil {
 			return res, err
@@ -212,6 +209,7 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 	if s := findStep(sdr.Status.Steps, hostingv1.StepProvisioning); s != nil && s.DecidedAt != nil && st.claimed {
 		st.prov.wasReady = true
 	}
+	r.rememberSite(sdr)
 	c, err := r.claimName(ctx, sdr)
 	switch {
 	case err != nil:
@@ -307,6 +305,19 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	r.setConditions(sdr, st, ph)
 	if ok {
 		s.ObservedGeneration = sdr.Generation
+	}
+	if d := st.prov.site.digest; d != "" && d != s.SiteDigest {
+		// Recorded when there is none, or with a write that happens anyway: an object
+		// changed by its own controller (a ResourceQuota's usage) would otherwise cost
+		// a write each time. A stale digest only makes a restart read that site.
+		s.SiteDigest = d
+		if before.Status.SiteDigest != "" {
+			unchanged := before.Status.DeepCopy()
+			unchanged.SiteDigest = d
+			if equality.Semantic.DeepEqual(*unchanged, sdr.Status) {
+				s.SiteDigest = before.Status.SiteDigest
+			}
+		}
 	}
 	if equality.Semantic.DeepEqual(before.Status, sdr.Status) {
 		return nil
@@ -418,10 +429,6 @@ func (r *SubdomainRequestReconciler) SetupWithManager(ctx context.Context, mgr c
 		})
 	}
 	r.store = sitestore.New(mgr.GetConfig(), followedKinds(r.Config, r.Provisioning), r.requestsForHosts)
-	if r.Provisioning {
-		r.atStart.start = time.Now()
-		r.store.Verify = r.verifyListed
-	}
 	r.applier = &apply.Applier{Client: r.Client, Reader: r.APIReader, Store: r.store, FieldManager: FieldManager}
 	b = b.WatchesRawSource(r.store)
 	return b.Complete(r)

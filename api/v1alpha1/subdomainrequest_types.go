@@ -267,6 +267,17 @@ type SubdomainRequestStatus struct {
 	// observedGeneration is the spec generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// siteDigest is a digest of the site's objects as the operator last found them
+	// holding what they should: each object's version (its generation and metadata for
+	// kinds that have a generation, else its resourceVersion) and what the operator
+	// wanted in it. A restarted operator that finds every object at the same version
+	// trusts them without reading them; any difference (a change while it was down, a
+	// new configuration) only makes it read and compare them. Written with a status
+	// write that happens anyway, and when there is none yet: never on its own.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	SiteDigest string `json:"siteDigest,omitempty"`
 }
 
 // NotificationRecord is one message to the applicant over one channel.

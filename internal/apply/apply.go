@@ -209,6 +209,68 @@ func (a *Applier) Remember(owner Owner, desired, existing client.Object) bool {
 	return true
 }
 
+// SiteDigest is a digest of what is remembered of a site's objects (desired: all of
+// them, in a stable order): their versions and the desired state at which each was
+// found holding what it should. It is "" unless every object is remembered at its
+// desired state, so the caller takes it right after ensuring them all.
+func (a *Applier) SiteDigest(desired []client.Object) string {
+	h := fnvOffset
+	for _, d := range desired {
+		a.verified.mu.Lock()
+		v, ok := a.verified.m[objectKey(KindOf(d), d)]
+		a.verified.mu.Unlock()
+		if !ok {
+			return ""
+		}
+		h.uint64('k', objectKey(KindOf(d), d))
+		h.uint64('v', v)
+	}
+	return siteDigestPrefix + strconv.FormatUint(uint64(h), 16)
+}
+
+// siteDigestPrefix versions the digest's recipe: a digest made another way only
+// fails to match.
+const siteDigestPrefix = "v1:"
+
+// RememberSite records every object of a site as verified when the site store holds
+// each of them, the owner's, at the version digest (a SiteDigest taken earlier, maybe
+// by an operator since restarted) was taken at, for the same desired state. It
+// reports whether it did; if not, Ensure reads and compares each object as usual.
+func (a *Applier) RememberSite(owner Owner, digest string, desired []client.Object) bool {
+	if digest == "" {
+		return false
+	}
+	keys, values := make([]uint64, len(desired)), make([]uint64, len(desired))
+	h := fnvOffset
+	for i, d := range desired {
+		kind := KindOf(d)
+		entry, found, _ := a.Store.Get(kind, d.GetNamespace(), d.GetName())
+		if !found || entry.Request != owner.Request {
+			return false
+		}
+		keys[i], values[i] = objectKey(kind, d), hash64(entry.Version(), strconv.FormatUint(desiredHash(d), 16))
+		h.uint64('k', keys[i])
+		h.uint64('v', values[i])
+	}
+	if siteDigestPrefix+strconv.FormatUint(uint64(h), 16) != digest {
+		return false
+	}
+	a.verified.mu.Lock()
+	defer a.verified.mu.Unlock()
+	if a.verified.m == nil {
+		a.verified.m = map[uint64]uint64{}
+	}
+	for i, k := range keys {
+		a.verified.m[k] = values[i]
+	}
+	return true
+}
+
+// Knows reports whether anything is remembered of the object desired describes.
+func (a *Applier) Knows(desired client.Object) bool {
+	return a.verified.has(objectKey(KindOf(desired), desired))
+}
+
 // Forget drops what is remembered of an object (it was released or deleted).
 func (a *Applier) Forget(obj client.Object) { a.verified.forget(objectKey(KindOf(obj), obj)) }
 

@@ -1,14 +1,19 @@
 package apply
 
 import (
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
+	"github.com/kudus-diskominfo/subdomain-operator/internal/sitestore"
 )
 
 func TestVerifiedOnlyAtTheSameVersionAndDesiredState(t *testing.T) {
@@ -199,5 +204,91 @@ func TestDesiredHashOfUnstructured(t *testing.T) {
 	relabelled.SetLabels(map[string]string{"a": "1", "b": "3"})
 	if desiredHash(relabelled) == base {
 		t.Error("another label value: hashed as the object it differs from")
+	}
+}
+
+// A site's digest, taken when its objects were ensured, lets an operator started later
+// trust the objects the store holds at the same versions, and only then.
+func TestRememberSiteOnlyWhenEveryObjectIsAtItsDigestedVersion(t *testing.T) {
+	kinds := []sitestore.Kind{
+		{Name: "Deployment", GVR: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}},
+		{Name: "ConfigMap", GVR: schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}},
+	}
+	owner := Owner{Request: "dinkes", Subdomain: "dinkes"}
+	labels := map[string]string{hostingv1.RequestLabel: "dinkes"}
+	desired := func() []client.Object {
+		return []client.Object{
+			&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "web-dinkes", Labels: labels}},
+			&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "web-content", Namespace: "web-dinkes", Labels: labels},
+				Data: map[string]string{"index.html": "Dinas Kesehatan"}},
+		}
+	}
+	existing := func() []client.Object {
+		out := desired()
+		out[0].SetGeneration(3)
+		out[0].SetResourceVersion("41")
+		out[1].SetResourceVersion("42")
+		return out
+	}
+	// The operator that ensured the site: every object verified at its version.
+	store := sitestore.New(nil, kinds, nil)
+	before := &Applier{Store: store}
+	for i, obj := range existing() {
+		if err := store.Observe(KindOf(obj), obj); err != nil {
+			t.Fatal(err)
+		}
+		d := desired()[i]
+		before.verified.set(objectKey(KindOf(d), d), sitestore.VersionOf(obj), desiredHash(d))
+	}
+	digest := before.SiteDigest(desired())
+	if !strings.HasPrefix(digest, siteDigestPrefix) {
+		t.Fatalf("SiteDigest = %q, want a digest", digest)
+	}
+	if got := (&Applier{Store: store}).SiteDigest(desired()); got != "" {
+		t.Fatalf("SiteDigest of objects never verified = %q, want none", got)
+	}
+
+	tests := map[string]struct {
+		edit    func(objs, want []client.Object)
+		digest  string
+		trusted bool
+	}{
+		"unchanged":                        {func(_, _ []client.Object) {}, digest, true},
+		"no digest on record":              {func(_, _ []client.Object) {}, "", false},
+		"a digest made another way":        {func(_, _ []client.Object) {}, "v0:" + strings.TrimPrefix(digest, siteDigestPrefix), false},
+		"a status write (same generation)": {func(objs, _ []client.Object) { objs[0].SetResourceVersion("50") }, digest, true},
+		"the spec changed while down":      {func(objs, _ []client.Object) { objs[0].SetGeneration(4) }, digest, false},
+		"a label added while down": {func(objs, _ []client.Object) {
+			objs[0].SetLabels(map[string]string{hostingv1.RequestLabel: "dinkes", "x": "y"})
+		}, digest, false},
+		"a kind without a generation changed": {func(objs, _ []client.Object) { objs[1].SetResourceVersion("51") }, digest, false},
+		"taken by another request":            {func(objs, _ []client.Object) { objs[1].SetLabels(map[string]string{hostingv1.RequestLabel: "other"}) }, digest, false},
+		"the operator wants another page":     {func(_, want []client.Object) { want[1].(*corev1.ConfigMap).Data["index.html"] = "Dinkes" }, digest, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			store := sitestore.New(nil, kinds, nil)
+			objs, want := existing(), desired()
+			tc.edit(objs, want)
+			for _, obj := range objs {
+				if err := store.Observe(KindOf(obj), obj); err != nil {
+					t.Fatal(err)
+				}
+			}
+			after := &Applier{Store: store}
+			if got := after.RememberSite(owner, tc.digest, want); got != tc.trusted {
+				t.Fatalf("RememberSite = %v, want %v", got, tc.trusted)
+			}
+			for i, d := range want {
+				entry, _, _ := store.Get(KindOf(d), d.GetNamespace(), d.GetName())
+				ok := after.verified.ok(objectKey(KindOf(d), d), entry.Version(), desiredHash(d))
+				if ok != tc.trusted {
+					t.Fatalf("object %d remembered: %v, want %v", i, ok, tc.trusted)
+				}
+			}
+			if tc.trusted && after.SiteDigest(want) != tc.digest {
+				t.Fatalf("the digest of what was remembered changed: %q, want %q", after.SiteDigest(want), tc.digest)
+			}
+		})
 	}
 }

@@ -27,7 +27,7 @@ type DecodeEvent func(dec sjson.Decoder) (watch.EventType, runtime.Object, error
 func Watcher(config *rest.Config, gvr schema.GroupVersionResource, decode DecodeEvent) (func(context.Context, metav1.ListOptions) (watch.Interface, error), error) {
 	// The client's serializer reads only the API server's error answers (Status): the
 	// events are read by decode.
-	rc, err := RESTClient(config, gvr, runtime.ContentTypeJSON, runtime.ContentTypeJSON)
+	rc, err := restClient(config, gvr, runtime.ContentTypeJSON, runtime.ContentTypeJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -58,9 +58,9 @@ func (d *decoder) Decode() (watch.EventType, runtime.Object, error) { return d.d
 
 func (d *decoder) Close() { _ = d.body.Close() }
 
-// RESTClient is a REST client for gvr's group and version, sending contentType and
+// restClient is a REST client for gvr's group and version, sending contentType and
 // accepting accept, that decodes with the scheme of the kinds built into Kubernetes.
-func RESTClient(config *rest.Config, gvr schema.GroupVersionResource, contentType, accept string) (*rest.RESTClient, error) {
+func restClient(config *rest.Config, gvr schema.GroupVersionResource, contentType, accept string) (*rest.RESTClient, error) {
 	cfg := rest.CopyConfig(config)
 	cfg.GroupVersion = &schema.GroupVersion{Group: gvr.Group, Version: gvr.Version}
 	cfg.APIPath = "/apis"

@@ -28,7 +28,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
-	builtin "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -39,7 +38,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	hostingv1 "github.com/kudus-diskominfo/subdomain-operator/api/v1alpha1"
-	"github.com/kudus-diskominfo/subdomain-operator/internal/jsonwatch"
 )
 
 // The provisioned objects are not kept in controller-runtime's cache: a cached object,
@@ -181,7 +179,6 @@ func (s *kindStore) Transformer() toolscache.TransformFunc {
 		if c, ok := obj.(*compactObject); ok {
 			return c, nil
 		}
-		s.verify(obj)
 		key, e, err := entryOf(obj, s.kind)
 		if err != nil {
 			return nil, err
@@ -313,19 +310,6 @@ func (s slot) hosts() []string {
 	return s.extra.hosts
 }
 
-// verify hands a whole object of the kind's first list to the store's Verify, once:
-// the object is compacted right after.
-func (s *kindStore) verify(obj any) {
-	if s.owner.Verify == nil || s.synced.Load() {
-		return
-	}
-	switch o := obj.(type) {
-	case *compactObject, *metav1.PartialObjectMetadata:
-	case client.Object:
-		s.owner.Verify(s.kind.Name, o)
-	}
-}
-
 // kindStore holds the entries of one kind and implements client-go's ReflectorStore.
 type kindStore struct {
 	kind  Kind
@@ -403,7 +387,6 @@ func (s *kindStore) Delete(obj any) error {
 func (s *kindStore) Replace(list []any, _ string) error {
 	items := make(map[objKey]slot, len(list))
 	for _, obj := range list {
-		s.verify(obj)
 		key, e, err := s.slotFor(obj)
 		if err != nil {
 			return err
@@ -465,17 +448,6 @@ type Store struct {
 	// that starts or stops serving a name can free or take it).
 	forHosts func(ctx context.Context, hosts []string) []reconcile.Request
 
-	// Verify, when set, is given every object of each kind's first list whole, before
-	// the store keeps only its entry: a restarted operator checks there what it
-	// provisioned, in the same pass that fills the store, instead of reading every
-	// object again (controllers/restart.go). Kinds otherwise followed as metadata are
-	// then streamed whole the first time (a watch that sends the initial objects, as
-	// the reflector opens by default); a plain first list stays metadata, since the
-	// reflector holds the whole list in memory, and their objects are then read one by
-	// one by the reconciles. Verify is called from the reflectors' goroutines, one per
-	// kind, at the same time.
-	Verify func(kind string, obj client.Object)
-
 	mu    sync.Mutex
 	queue workqueue.TypedRateLimitingInterface[reconcile.Request]
 	ctx   context.Context
@@ -489,6 +461,16 @@ func New(cfg *rest.Config, kinds []Kind, forHosts func(ctx context.Context, host
 		c.kinds[k.Name] = &kindStore{kind: k, owner: c, items: map[objKey]slot{}, byHost: map[string][]objKey{}}
 	}
 	return c
+}
+
+// Observe puts obj into the store as a watch event of its kind would (without telling
+// anyone): for tests that need a filled store without a server.
+func (c *Store) Observe(kind string, obj client.Object) error {
+	s := c.kinds[kind]
+	if s == nil {
+		return fmt.Errorf("the store does not follow %s", kind)
+	}
+	return s.put(obj)
 }
 
 // Get returns the entry of an object, and whether the store follows its kind.
@@ -642,10 +624,6 @@ func (c *Store) Start(ctx context.Context, q workqueue.TypedRateLimitingInterfac
 			example = u
 		} else {
 			res := mc.Resource(s.kind.GVR)
-			whole, err := c.wholeWatcher(dc, s.kind)
-			if err != nil {
-				return err
-			}
 			lw = &toolscache.ListWatch{
 				ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 					o.LabelSelector = provisioned.LabelSelector
@@ -653,43 +631,15 @@ func (c *Store) Start(ctx context.Context, q workqueue.TypedRateLimitingInterfac
 				},
 				WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 					o.LabelSelector = provisioned.LabelSelector
-					if c.Verify != nil && !s.synced.Load() && o.SendInitialEvents != nil && *o.SendInitialEvents {
-						// The first stream, whole, for Verify. The watch goes on with
-						// whole objects until it ends; the next one is metadata again.
-						return whole(ctx, o)
-					}
 					return res.Watch(ctx, o)
 				},
 			}
-			if c.Verify == nil {
-				example = &metav1.PartialObjectMetadata{}
-			} // else whole objects and metadata come from the same reflector: no type check
+			example = &metav1.PartialObjectMetadata{}
 		}
 		r := toolscache.NewReflectorWithOptions(lw, example, s, toolscache.ReflectorOptions{Name: "subdomain-operator/" + s.kind.Name})
 		go r.RunWithContext(ctx)
 	}
 	return nil
-}
-
-// wholeWatcher opens a watch of whole objects of gvr: in protobuf, as typed objects,
-// for the kinds built into Kubernetes (decoding them costs a fraction of JSON's four
-// passes over each object: the frame, the watch event, its kind, the object), else in
-// JSON through the dynamic client.
-func (c *Store) wholeWatcher(dc *dynamic.DynamicClient, kind Kind) (func(context.Context, metav1.ListOptions) (watch.Interface, error), error) {
-	gvr := kind.GVR
-	if !builtin.Scheme.Recognizes(gvr.GroupVersion().WithKind(kind.Name)) {
-		return func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			return dc.Resource(gvr).Watch(ctx, o)
-		}, nil
-	}
-	rc, err := jsonwatch.RESTClient(c.config, gvr, runtime.ContentTypeProtobuf, runtime.ContentTypeProtobuf+","+runtime.ContentTypeJSON)
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-		o.Watch = true
-		return rc.Get().Resource(gvr.Resource).VersionedParams(&o, builtin.ParameterCodec).Watch(ctx)
-	}, nil
 }
 
 // WaitForSync returns once every kind has been listed.

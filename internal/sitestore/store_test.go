@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -246,74 +245,6 @@ func TestVersion(t *testing.T) {
 	}
 	if VersionOf(metaAt("1", 0, nil)) == VersionOf(metaAt("2", 0, nil)) {
 		t.Error("without a generation, a new resourceVersion kept the version")
-	}
-}
-
-// Verify sees every object of a kind's first list whole (typed or unstructured, through
-// the streamed list's transform or a plain list's Replace), never the metadata-only
-// objects of later watches, and nothing once the kind is listed.
-func TestVerifyFirstListOnly(t *testing.T) {
-	kinds := []Kind{
-		{Name: "ConfigMap", GVR: schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}},
-		{Name: "Service", GVR: schema.GroupVersionResource{Version: "v1", Resource: "services"}},
-	}
-	store := New(nil, kinds, nil)
-	var seen []string
-	store.Verify = func(kind string, obj client.Object) {
-		seen = append(seen, fmt.Sprintf("%s %T %s", kind, obj, obj.GetName()))
-	}
-	labelled := map[string]string{hostingv1.RequestLabel: "dinkes"}
-	typed := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "typed", Namespace: "web-dinkes", Labels: labelled}}
-	whole := &unstructured.Unstructured{}
-	whole.SetAPIVersion("v1")
-	whole.SetKind("ConfigMap")
-	whole.SetName("whole")
-	whole.SetNamespace("web-dinkes")
-	whole.SetLabels(labelled)
-	metadataOnly := metaAt("3", 0, labelled)
-	metadataOnly.SetName("metadata-only")
-
-	// The streamed first list: each object through the transform, then Replace.
-	configMaps := store.kinds["ConfigMap"]
-	var compacted []any
-	for _, obj := range []client.Object{typed, whole, metadataOnly} {
-		c, err := configMaps.Transformer()(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		compacted = append(compacted, c)
-	}
-	if err := configMaps.Replace(compacted, "3"); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"ConfigMap *v1.ConfigMap typed", "ConfigMap *unstructured.Unstructured whole"}
-	if !slices.Equal(seen, want) {
-		t.Fatalf("the streamed first list: Verify saw %q, want %q", seen, want)
-	}
-	// Listed: a later object, whole or not, is not verified again.
-	later := typed.DeepCopy()
-	later.Name = "later"
-	if _, err := configMaps.Transformer()(later); err != nil {
-		t.Fatal(err)
-	}
-	if err := configMaps.Add(later); err != nil {
-		t.Fatal(err)
-	}
-	if err := configMaps.Replace([]any{typed, later}, "4"); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(seen, want) {
-		t.Fatalf("after the first list: Verify saw %q, want only %q", seen, want)
-	}
-
-	// A plain first list (no stream): the whole objects Replace is given.
-	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "web-dinkes", Labels: labelled}}
-	if err := store.kinds["Service"].Replace([]any{svc}, "5"); err != nil {
-		t.Fatal(err)
-	}
-	want = append(want, "Service *v1.Service web")
-	if !slices.Equal(seen, want) {
-		t.Fatalf("a plain first list: Verify saw %q, want %q", seen, want)
 	}
 }
 
