@@ -959,6 +959,10 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	startup := time.Since(b.op.started) - quiet
 	serverRestart := serverCPU() - server0
 	p1 := b.opProc()
+	var checked []string
+	if sSettled, err := b.apiMetrics(ctx); err == nil {
+		checked = consistencyChecks(s1, sSettled)
+	}
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
@@ -975,7 +979,7 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 		TopUpAdded: fill.added, TopUpMode: fill.mode, TopUpSec: fill.sec, TopUpPeakMiB: fill.peakMiB, TopUpCPUSec: fill.cpuSec,
 		StartupSec: round(startup.Seconds(), 1), StartupCPUSec: round(p1.CPUSeconds, 2), StartupServerCPUSec: round(serverRestart, 1), IdleCPUSec: round(p2.CPUSeconds-p1.CPUSeconds, 2),
 		PeakRSSMiB: round(p2.PeakRSSMiB, 1), RSSMiB: round(p2.RSSMiB, 1), RSSFileMiB: round(p2.RSSFileMiB, 1),
-		ResyncWrites: c2.Sub(c1).Writes(), ResyncAllWrites: writeBreakdown(s1, s2), ResyncReads: c2.Sub(c1).Reads}
+		ResyncWrites: c2.Sub(c1).Writes(), ResyncAllWrites: writeBreakdown(s1, s2), ResyncReads: c2.Sub(c1).Reads, RestartConsistencyChecks: checked}
 	if fill.mode == "ready" && fill.sec > 0 {
 		s.TopUpSitesPerS = round(float64(fill.added)/fill.sec, 1)
 	}
@@ -1002,6 +1006,7 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	if len(s.ResyncAllWrites) > 0 {
 		logf("  the API server's writes in that window, every client: %v", s.ResyncAllWrites)
 	}
+	logf("  the API server's consistency checks (a list from etcd each) during the restart: %d %v", len(checked), checked)
 	if err := b.figureAvailability(ctx); err != nil {
 		return err
 	}
@@ -1047,11 +1052,12 @@ func (b *bench) restartWithArgs(ctx context.Context, size int) *limitedRestart {
 // restartOnce starts the operator labelled label on the filled cluster, waits until it
 // settles and fills in r.
 func (b *bench) restartOnce(ctx context.Context, label string, r *limitedRestart) *limitedRestart {
-	c1, err := b.opCounters(ctx)
+	s1, err := b.apiMetrics(ctx)
 	if err != nil {
 		r.Ended = err.Error()
 		return r
 	}
+	c1 := countersFrom(s1)
 	if err := b.startOperator(ctx, label, false); err != nil {
 		r.Ended = err.Error()
 		return r
@@ -1066,8 +1072,8 @@ func (b *bench) restartOnce(ctx context.Context, label string, r *limitedRestart
 		r.Ended = err.Error()
 	default:
 		r.SettledSec = round((time.Since(b.op.started) - quiet).Seconds(), 1)
-		if c2, err := b.opCounters(ctx); err == nil {
-			r.Writes = c2.Sub(c1).Writes()
+		if s2, err := b.apiMetrics(ctx); err == nil {
+			r.Writes, r.ConsistencyChecks = countersFrom(s2).Sub(c1).Writes(), consistencyChecks(s1, s2)
 		}
 	}
 	r.CPUSec, r.PeakRSSMiB, r.RSSFileMiB = round(p.CPUSeconds, 2), round(p.PeakRSSMiB, 1), round(p.RSSFileMiB, 1)

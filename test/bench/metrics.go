@@ -230,7 +230,35 @@ func (b *bench) apiMetrics(ctx context.Context) ([]sample, error) {
 	return scrapeText(ctx, b.adminHTTP, strings.TrimSuffix(b.env.Config.Host, "/")+"/metrics",
 		"apiserver_flowcontrol_dispatched_requests_total", "apiserver_request_total",
 		"apiserver_request_duration_seconds_sum", "apiserver_request_duration_seconds_count",
-		"apiserver_flowcontrol_request_wait_duration_seconds_sum", "apiserver_flowcontrol_request_wait_duration_seconds_count")
+		"apiserver_flowcontrol_request_wait_duration_seconds_sum", "apiserver_flowcontrol_request_wait_duration_seconds_count",
+		"apiserver_storage_consistency_checks_total")
+}
+
+// consistencyChecks lists the resources whose watch cache the API server checked
+// against etcd between two scrapes (its periodic consistency check, every 5 to 7.5
+// minutes per resource: each lists every object of the resource from etcd, a cost of
+// the API server's own that lands in a measured window by chance).
+func consistencyChecks(before, after []sample) []string {
+	seen := map[string]float64{}
+	for _, s := range before {
+		if s.name == "apiserver_storage_consistency_checks_total" {
+			seen[s.labels["resource"]+"."+s.labels["group"]] += s.value
+		}
+	}
+	now := map[string]float64{}
+	for _, s := range after {
+		if s.name == "apiserver_storage_consistency_checks_total" {
+			now[s.labels["resource"]+"."+s.labels["group"]] += s.value
+		}
+	}
+	var out []string
+	for r, n := range now {
+		if n > seen[r] {
+			out = append(out, strings.TrimSuffix(r, "."))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func countersFrom(samples []sample) opCounters {

@@ -264,8 +264,12 @@ type scaleResult struct {
 	// verb, from every client (the stand-in's status writes included).
 	ResyncAllWrites map[string]float64 `json:"writesAfterRestartAllClients,omitempty"`
 	ResyncReads     float64            `json:"readsAfterRestart"`
-	ScrapeMs        float64            `json:"metricsScrapeMs,omitempty"`
-	Footprint       *footprint         `json:"cachedObjectsAsJSON,omitempty"`
+	// RestartConsistencyChecks: the resources the API server checked against etcd
+	// (its periodic watch-cache consistency check) between the operator's start and
+	// its settling; each costs the API server a list of the resource from etcd.
+	RestartConsistencyChecks []string   `json:"restartConsistencyChecks"`
+	ScrapeMs                 float64    `json:"metricsScrapeMs,omitempty"`
+	Footprint                *footprint `json:"cachedObjectsAsJSON,omitempty"`
 	// IngressAdmissionMs: mean of dry-run Ingress creates, with Granted hosts in the
 	// host-hijacking policy's map.
 	IngressAdmissionMs float64 `json:"ingressDryRunCreateMs,omitempty"`
@@ -481,4 +485,6 @@ type limitedRestart struct {
 	RSSFileMiB    float64 `json:"rssFileMiB,omitempty"`
 	CgroupPeakMiB float64 `json:"cgroupPeakMiB,omitempty"`
 	Writes        float64 `json:"writesAfterRestart"`
+	// ConsistencyChecks: as scaleResult.RestartConsistencyChecks.
+	ConsistencyChecks []string `json:"consistencyChecks"`
 }
