@@ -215,3 +215,32 @@ func counterValue(c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// The site digest is recorded when there is none, and otherwise only with a status
+// write that happens anyway: never a write of its own.
+func TestDigestToRecord(t *testing.T) {
+	ready := hostingv1.SubdomainRequestStatus{Phase: hostingv1.PhaseReady, Namespace: "web-dinkes"}
+	with := func(s hostingv1.SubdomainRequestStatus, digest string) *hostingv1.SubdomainRequestStatus {
+		s.SiteDigest = digest
+		return &s
+	}
+	notified := ready
+	notified.NotifiedAt = &metav1.Time{Time: time.Date(2026, 12, 4, 5, 0, 0, 0, time.UTC)}
+	tests := map[string]struct {
+		before, after *hostingv1.SubdomainRequestStatus
+		digest, want  string
+	}{
+		"none recorded: recorded":                                              {with(ready, ""), with(ready, ""), "v1:b", "v1:b"},
+		"the same digest":                                                      {with(ready, "v1:a"), with(ready, "v1:a"), "v1:a", "v1:a"},
+		"a new digest alone: not written":                                      {with(ready, "v1:a"), with(ready, "v1:a"), "v1:b", "v1:a"},
+		"a new digest with a status change: written":                           {with(ready, "v1:a"), with(notified, "v1:a"), "v1:b", "v1:b"},
+		"no digest now (not every part is the site's): the recorded one stays": {with(ready, "v1:a"), with(notified, "v1:a"), "", "v1:a"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := digestToRecord(tc.before, tc.after, tc.digest); got != tc.want {
+				t.Fatalf("digestToRecord = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

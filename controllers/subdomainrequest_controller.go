@@ -3,6 +3,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -306,19 +307,7 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	if ok {
 		s.ObservedGeneration = sdr.Generation
 	}
-	if d := st.prov.site.digest; d != "" && d != s.SiteDigest {
-		// Recorded when there is none, or with a write that happens anyway: an object
-		// changed by its own controller (a ResourceQuota's usage) would otherwise cost
-		// a write each time. A stale digest only makes a restart read that site.
-		s.SiteDigest = d
-		if before.Status.SiteDigest != "" {
-			unchanged := before.Status.DeepCopy()
-			unchanged.SiteDigest = d
-			if equality.Semantic.DeepEqual(*unchanged, sdr.Status) {
-				s.SiteDigest = before.Status.SiteDigest
-			}
-		}
-	}
+	s.SiteDigest = digestToRecord(&before.Status, s, st.prov.site.digest)
 	if equality.Semantic.DeepEqual(before.Status, sdr.Status) {
 		return nil
 	}
@@ -344,6 +333,23 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	observeTransitions(before, sdr, st.now)
 	observeNotificationLimited(before, sdr, r.Notifiers)
 	return nil
+}
+
+// digestToRecord is the siteDigest the status after should carry, given the site's
+// digest now ("" when unknown): the new one when none is recorded or when the status is
+// written anyway, else the one recorded. Never a write of its own: an object changed by
+// its own controller (a ResourceQuota's usage) would cost a write each time; a stale
+// digest only makes a restart read that site.
+func digestToRecord(before, after *hostingv1.SubdomainRequestStatus, digest string) string {
+	if digest == "" || digest == after.SiteDigest || before.SiteDigest == "" {
+		return cmp.Or(digest, after.SiteDigest)
+	}
+	withNew := before.DeepCopy()
+	withNew.SiteDigest = after.SiteDigest
+	if equality.Semantic.DeepEqual(*withNew, *after) {
+		return before.SiteDigest
+	}
+	return digest
 }
 
 // reconcileFailed counts a failed reconcile by stage and tells it on the request as a
