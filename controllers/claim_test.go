@@ -37,7 +37,7 @@ var _ = Describe("Claiming a name", func() {
 				defer wg.Done()
 				<-start
 				var err error
-				claims[i], err = r.claimName(ctx, requests[i])
+				claims[i], err = r.claimName(ctx, requests[i], r.wantedSite(requests[i]).objects[0])
 				Expect(err).NotTo(HaveOccurred())
 			}(i)
 		}

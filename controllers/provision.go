@@ -32,9 +32,9 @@ type claim struct {
 // claimName makes the name this request's by creating its Namespace: creation is
 // atomic in the API server, so of two requests approved at the same moment exactly one
 // gets it. A Namespace that no request made is reported, never adopted.
-func (r *SubdomainRequestReconciler) claimName(ctx context.Context, sdr *hostingv1.SubdomainRequest) (claim, error) {
-	desired := namespacePart.build(r.Config, sdr)
-	out, existing, err := r.applier.Ensure(ctx, r.owner(sdr), desired)
+func (r *SubdomainRequestReconciler) claimName(ctx context.Context, sdr *hostingv1.SubdomainRequest, namespace apply.Wanted) (claim, error) {
+	desired := namespace.Object
+	out, existing, err := r.applier.Ensure(ctx, r.owner(sdr), namespace)
 	if err != nil {
 		return claim{}, fmt.Errorf("claiming Namespace %s: %w", desired.GetName(), err)
 	}
@@ -49,6 +49,24 @@ func (r *SubdomainRequestReconciler) claimName(ctx context.Context, sdr *hosting
 	default:
 		return claim{conflict: fmt.Sprintf("Namespace %s exists and was not created by this operator; it is left untouched", existing.GetName())}, nil
 	}
+}
+
+// wantedSite is the site as one reconcile wants it: each object the configuration
+// uses, the Namespace first, built and hashed once (apply.Want) beside its part.
+type wantedSite struct {
+	objects []apply.Wanted
+	parts   []part
+}
+
+func (r *SubdomainRequestReconciler) wantedSite(sdr *hostingv1.SubdomainRequest) wantedSite {
+	var site wantedSite
+	for _, p := range partsFor(r.Config) {
+		if obj := p.build(r.Config, sdr); obj != nil {
+			site.objects = append(site.objects, apply.Want(obj))
+			site.parts = append(site.parts, p)
+		}
+	}
+	return site
 }
 
 // provisioned is what making the site achieved in one reconcile.
@@ -79,15 +97,8 @@ func (p provisioned) serving() bool {
 // The grant and the parts depend on the Namespace only, not on each other: they are
 // written at the same time, so that the request waits for the slowest write rather
 // than for the sum of them.
-func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hostingv1.SubdomainRequest) (provisioned, error) {
-	var wanted []client.Object
-	var wantedParts []part
-	for _, p := range partsFor(r.Config)[1:] {
-		if obj := p.build(r.Config, sdr); obj != nil {
-			wanted = append(wanted, obj)
-			wantedParts = append(wantedParts, p)
-		}
-	}
+func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hostingv1.SubdomainRequest, site wantedSite) (provisioned, error) {
+	wanted, wantedParts := site.objects[1:], site.parts[1:]
 	outcomes := make([]apply.Outcome, len(wanted))
 	found := make([]client.Object, len(wanted))
 	errs := make([]error, len(wanted)+1)
@@ -95,9 +106,10 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 	wg.Go(func() {
 		errs[len(wanted)] = r.grants().Ensure(ctx, r.Config.FQDN(sdr.Spec.Subdomain), grants.Value(r.Config.NamespaceFor(sdr.Spec.Subdomain), sdr.Name))
 	})
-	for i, desired := range wanted {
+	for i, w := range wanted {
 		wg.Go(func() {
-			outcomes[i], found[i], errs[i] = r.applier.Ensure(ctx, r.owner(sdr), desired)
+			desired := w.Object
+			outcomes[i], found[i], errs[i] = r.applier.Ensure(ctx, r.owner(sdr), w)
 			if errs[i] != nil {
 				errs[i] = fmt.Errorf("provisioning %s %s/%s: %w", apply.KindOf(desired), desired.GetNamespace(), desired.GetName(), errs[i])
 			}
@@ -110,7 +122,8 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 	res := provisioned{ready: map[string]bool{hostingv1.ConditionNamespaceReady: true, hostingv1.ConditionIngressReady: true},
 		notServing: map[string]string{}}
 	foreign := false
-	for i, desired := range wanted {
+	for i, w := range wanted {
+		desired := w.Object
 		if p := wantedParts[i]; p.ready != nil {
 			why, err := r.notServing(p, desired, outcomes[i], found[i])
 			if err != nil {
@@ -134,7 +147,7 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 	if !foreign {
 		// Every object holds what it should, at the version the store will show:
 		// what a restarted operator needs to trust them unread (rememberSite).
-		res.digest = r.applier.SiteDigest(append([]client.Object{namespacePart.build(r.Config, sdr)}, wanted...))
+		res.digest = r.applier.SiteDigest(site.objects)
 	}
 	return res, nil
 }
@@ -142,20 +155,14 @@ func (r *SubdomainRequestReconciler) provisionSite(ctx context.Context, sdr *hos
 // rememberSite lets the site's objects go unread at the request's first reconcile in
 // this process when the site store holds each of them at the version the request's
 // siteDigest recorded (restart.go).
-func (r *SubdomainRequestReconciler) rememberSite(sdr *hostingv1.SubdomainRequest) {
-	if sdr.Status.Namespace == "" || r.applier.Knows(namespacePart.build(r.Config, sdr)) {
+func (r *SubdomainRequestReconciler) rememberSite(sdr *hostingv1.SubdomainRequest, site wantedSite) {
+	if sdr.Status.Namespace == "" || r.applier.Knows(site.objects[0]) {
 		return
 	}
 	result := digestMissing
 	if sdr.Status.SiteDigest != "" {
-		var site []client.Object
-		for _, p := range partsFor(r.Config) {
-			if obj := p.build(r.Config, sdr); obj != nil {
-				site = append(site, obj)
-			}
-		}
 		result = digestChanged
-		if r.applier.RememberSite(r.owner(sdr), sdr.Status.SiteDigest, site) {
+		if r.applier.RememberSite(r.owner(sdr), sdr.Status.SiteDigest, site.objects) {
 			result = digestMatched
 		}
 	}

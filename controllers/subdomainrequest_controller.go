@@ -210,8 +210,9 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 	if s := findStep(sdr.Status.Steps, hostingv1.StepProvisioning); s != nil && s.DecidedAt != nil && st.claimed {
 		st.prov.wasReady = true
 	}
-	r.rememberSite(sdr)
-	c, err := r.claimName(ctx, sdr)
+	site := r.wantedSite(sdr)
+	r.rememberSite(sdr, site)
+	c, err := r.claimName(ctx, sdr, site.objects[0])
 	switch {
 	case err != nil:
 		return ctrl.Result{}, err
@@ -227,7 +228,7 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 		return ctrl.Result{RequeueAfter: time.Minute}, nil
 	}
 	st.claimed = true
-	if st.prov.site, err = r.provisionSite(ctx, sdr); err != nil {
+	if st.prov.site, err = r.provisionSite(ctx, sdr, site); err != nil {
 		return ctrl.Result{}, err
 	}
 	sdr.Status.Namespace = r.Config.NamespaceFor(sdr.Spec.Subdomain)
@@ -238,13 +239,13 @@ func (r *SubdomainRequestReconciler) reconcileProvisioning(ctx context.Context, 
 	var wait time.Duration
 	st.prov.dns, wait = r.checkDNS(ctx, sdr, st.now)
 	st.prov.elsewhere = r.servedElsewhere(sdr)
-	site := st.prov.site
-	st.prov.ready = site.ready[hostingv1.ConditionNamespaceReady] && site.ready[hostingv1.ConditionIngressReady] &&
-		st.prov.dns.ready && site.conflict == "" && len(st.prov.elsewhere) == 0 && site.serving()
-	if site.conflict != "" {
+	done := st.prov.site
+	st.prov.ready = done.ready[hostingv1.ConditionNamespaceReady] && done.ready[hostingv1.ConditionIngressReady] &&
+		st.prov.dns.ready && done.conflict == "" && len(st.prov.elsewhere) == 0 && done.serving()
+	if done.conflict != "" {
 		return ctrl.Result{RequeueAfter: time.Minute}, nil
 	}
-	if !site.serving() {
+	if !done.serving() {
 		// Status changes of the operator's parts come back as work through the site
 		// store; an applicant's own Deployment is not followed, so look again.
 		wait = minPositive(wait, notServingRecheck)

@@ -240,11 +240,11 @@ func TestRememberSiteOnlyWhenEveryObjectIsAtItsDigestedVersion(t *testing.T) {
 		d := desired()[i]
 		before.verified.set(objectKey(KindOf(d), d), sitestore.VersionOf(obj), desiredHash(d))
 	}
-	digest := before.SiteDigest(desired())
+	digest := before.SiteDigest(wantAll(desired()))
 	if !strings.HasPrefix(digest, siteDigestPrefix) {
 		t.Fatalf("SiteDigest = %q, want a digest", digest)
 	}
-	if got := (&Applier{Store: store}).SiteDigest(desired()); got != "" {
+	if got := (&Applier{Store: store}).SiteDigest(wantAll(desired())); got != "" {
 		t.Fatalf("SiteDigest of objects never verified = %q, want none", got)
 	}
 
@@ -276,7 +276,7 @@ func TestRememberSiteOnlyWhenEveryObjectIsAtItsDigestedVersion(t *testing.T) {
 				}
 			}
 			after := &Applier{Store: store}
-			if got := after.RememberSite(owner, tc.digest, want); got != tc.trusted {
+			if got := after.RememberSite(owner, tc.digest, wantAll(want)); got != tc.trusted {
 				t.Fatalf("RememberSite = %v, want %v", got, tc.trusted)
 			}
 			for i, d := range want {
@@ -286,9 +286,17 @@ func TestRememberSiteOnlyWhenEveryObjectIsAtItsDigestedVersion(t *testing.T) {
 					t.Fatalf("object %d remembered: %v, want %v", i, ok, tc.trusted)
 				}
 			}
-			if tc.trusted && after.SiteDigest(want) != tc.digest {
-				t.Fatalf("the digest of what was remembered changed: %q, want %q", after.SiteDigest(want), tc.digest)
+			if got := after.SiteDigest(wantAll(want)); tc.trusted && got != tc.digest {
+				t.Fatalf("the digest of what was remembered changed: %q, want %q", got, tc.digest)
 			}
 		})
 	}
+}
+
+func wantAll(objs []client.Object) []Wanted {
+	out := make([]Wanted, len(objs))
+	for i, obj := range objs {
+		out[i] = Want(obj)
+	}
+	return out
 }
