@@ -956,7 +956,7 @@ func (b *bench) figureScale(ctx context.Context, size int) error {
 	if _, _, err := b.settle(ctx, quiet, 20*time.Minute); err != nil {
 		return err
 	}
-	startup := time.Since(b.op.started) - quiet
+	startup := b.settledAt.Sub(b.op.started)
 	serverRestart := serverCPU() - server0
 	p1 := b.opProc()
 	var checked []string
@@ -1071,7 +1071,7 @@ func (b *bench) restartOnce(ctx context.Context, label string, r *limitedRestart
 	case err != nil:
 		r.Ended = err.Error()
 	default:
-		r.SettledSec = round((time.Since(b.op.started) - quiet).Seconds(), 1)
+		r.SettledSec = round(b.settledAt.Sub(b.op.started).Seconds(), 1)
 		if s2, err := b.apiMetrics(ctx); err == nil {
 			r.Writes, r.ConsistencyChecks = countersFrom(s2).Sub(c1).Writes(), consistencyChecks(s1, s2)
 		}
