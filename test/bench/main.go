@@ -82,6 +82,7 @@ type options struct {
 	FillMemoryLimit  string `json:"fillMemoryLimit,omitempty"`
 	RestartMemLimit  string `json:"restartMemoryLimit,omitempty"`
 	RestartArgs      string `json:"restartArgs,omitempty"`
+	Restarts         int    `json:"restarts,omitempty"`
 	Out              string `json:"-"`
 	Keep             bool   `json:"-"`
 }
@@ -111,6 +112,7 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.MemoryLimit, "memory-limit", "manifest", "Each operator process runs in a memory cgroup with this limit, as in its container ('manifest': config/manager/manager.yaml's; 'none': unconfined). Where no cgroup can be made, GOMEMLIMIT is set to what the operator would derive from it instead.")
 	flag.StringVar(&o.FillMemoryLimit, "fill-memory-limit", "", "The memory limit of the operators that add requests for figure 7 (a burst of approvals, not a figure; empty: -memory-limit).")
 	flag.StringVar(&o.RestartMemLimit, "restart-memory-limit", "", "Figure 7: at the largest size, after the measured restart, restart the operator once more in a memory cgroup of this limit (e.g. 160Mi) and report whether it settles, in how long and its peak RSS.")
+	flag.IntVar(&o.Restarts, "restarts", 0, "Figure 7: at the largest size, after the measured restart, restart the operator this many times more, as it (same limit and flags), and report each and their median.")
 	flag.StringVar(&o.RestartArgs, "restart-args", "", "Figure 7: at the largest size, after the measured restart, restart the operator once more with these flags added (space-separated, e.g. --kube-api-compression) and report it beside the measured one.")
 	flag.StringVar(&o.Out, "out", filepath.Join(testenv.RepoRoot(), "bench", "results.json"), "Where to write the results.")
 	flag.BoolVar(&o.Keep, "keep", false, "Keep the work directory (logs of every process) even on success.")
@@ -234,11 +236,11 @@ type bench struct {
 	standIn *standIn
 
 	bind *harness.BIND
+	edns *harness.Process
+	op   *operatorProcess
 
 	// settledAt is when the quiet stretch that ended the last settle began.
 	settledAt time.Time
-	edns      *harness.Process
-	op        *operatorProcess
 
 	takenSubdomain string
 }
@@ -656,7 +658,7 @@ func (b *bench) startOperator(ctx context.Context, label string, withDNS bool) e
 		args = append(args, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", pport))
 		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", pport)
 	}
-	if strings.HasPrefix(label, "scale-") || strings.HasPrefix(label, "limited-") || strings.HasPrefix(label, "flags-") {
+	if strings.HasPrefix(label, "scale-") || strings.HasPrefix(label, "again-") || strings.HasPrefix(label, "limited-") || strings.HasPrefix(label, "flags-") {
 		// The restarted operators log each status write with its patch (V(1)): a
 		// write after a restart is then told by its request and content.
 		args = append(args, "--zap-log-level=1")

@@ -237,10 +237,13 @@ type scaleResult struct {
 	Limited *limitedRestart `json:"restartUnderOtherLimit,omitempty"`
 	// WithArgs: one more restart at this size with -restart-args added to the flags.
 	WithArgs *limitedRestart `json:"restartWithOtherFlags,omitempty"`
-	LoadAvg  string          `json:"loadAvg"`
-	Requests int             `json:"requests"`
-	ByPhase  map[string]int  `json:"byPhase"`
-	Objects  int             `json:"provisionedObjects"`
+	// Again: -restarts more restarts at this size, as the measured one (same limit,
+	// same flags), for the spread of the restart's figures.
+	Again    []*limitedRestart `json:"restartsAgain,omitempty"`
+	LoadAvg  string            `json:"loadAvg"`
+	Requests int               `json:"requests"`
+	ByPhase  map[string]int    `json:"byPhase"`
+	Objects  int               `json:"provisionedObjects"`
 	// TopUp: how the requests were added (and, in ready mode, provisioned).
 	TopUpAdded     int     `json:"added"`
 	TopUpMode      string  `json:"addedAs"`
@@ -481,6 +484,7 @@ type limitedRestart struct {
 	Ended         string  `json:"ended,omitempty"`
 	SettledSec    float64 `json:"restartToSettledSec,omitempty"`
 	CPUSec        float64 `json:"restartCPUSec,omitempty"`
+	ServerCPUSec  float64 `json:"restartServerCPUSec,omitempty"`
 	PeakRSSMiB    float64 `json:"peakRSSMiB,omitempty"`
 	RSSFileMiB    float64 `json:"rssFileMiB,omitempty"`
 	CgroupPeakMiB float64 `json:"cgroupPeakMiB,omitempty"`
