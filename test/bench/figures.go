@@ -1044,7 +1044,7 @@ func (b *bench) restartAgain(ctx context.Context, size, n int) []*limitedRestart
 	var settled []float64
 	clean := 0
 	for i := range n {
-		r := &limitedRestart{LimitMiB: round(float64(b.mem.limit)/(1<<20), 0), SoftLimitMiB: round(float64(memlimit.Soft(b.mem.limit))/(1<<20), 0)}
+		r := newRestart(b.mem)
 		logf("figure 7: restart %d of %d more at %d", i+1, n, size)
 		out = append(out, b.restartOnce(ctx, fmt.Sprintf("again-%d-%d", size, i), r))
 		if r.Ended == "" {
@@ -1056,8 +1056,12 @@ func (b *bench) restartAgain(ctx context.Context, size, n int) []*limitedRestart
 	}
 	if len(settled) > 0 {
 		slices.Sort(settled)
+		median := settled[len(settled)/2]
+		if len(settled)%2 == 0 {
+			median = (settled[len(settled)/2-1] + median) / 2
+		}
 		logf("  %d more restarts at %d: settled after %v s (median %.1f s); %d without a consistency check of the API server's in the window",
-			len(settled), size, settled, settled[len(settled)/2], clean)
+			len(settled), size, settled, median, clean)
 	}
 	return out
 }
@@ -1065,7 +1069,7 @@ func (b *bench) restartAgain(ctx context.Context, size, n int) []*limitedRestart
 // restartUnderLimit restarts the operator once more on the filled cluster, in the
 // memory cgroup of -restart-memory-limit.
 func (b *bench) restartUnderLimit(ctx context.Context, size int) *limitedRestart {
-	r := &limitedRestart{LimitMiB: round(float64(b.limitMem.limit)/(1<<20), 0), SoftLimitMiB: round(float64(memlimit.Soft(b.limitMem.limit))/(1<<20), 0)}
+	r := newRestart(b.limitMem)
 	logf("figure 7: a restart at %d under a memory limit of %.0f MiB (soft limit %.0f MiB)", size, r.LimitMiB, r.SoftLimitMiB)
 	return b.restartOnce(ctx, fmt.Sprintf("limited-%d", size), r)
 }
@@ -1073,9 +1077,15 @@ func (b *bench) restartUnderLimit(ctx context.Context, size int) *limitedRestart
 // restartWithArgs restarts the operator once more on the filled cluster, under the
 // run's memory limit, with -restart-args added to its flags.
 func (b *bench) restartWithArgs(ctx context.Context, size int) *limitedRestart {
-	r := &limitedRestart{LimitMiB: round(float64(b.mem.limit)/(1<<20), 0), SoftLimitMiB: round(float64(memlimit.Soft(b.mem.limit))/(1<<20), 0), Args: b.o.RestartArgs}
+	r := newRestart(b.mem)
+	r.Args = b.o.RestartArgs
 	logf("figure 7: a restart at %d with %s", size, b.o.RestartArgs)
 	return b.restartOnce(ctx, fmt.Sprintf("flags-%d", size), r)
+}
+
+// newRestart is a restart to be measured in the memory cgroup mem.
+func newRestart(mem memoryCgroup) *limitedRestart {
+	return &limitedRestart{LimitMiB: round(float64(mem.limit)/(1<<20), 0), SoftLimitMiB: round(float64(memlimit.Soft(mem.limit))/(1<<20), 0)}
 }
 
 // restartOnce starts the operator labelled label on the filled cluster, waits until it
