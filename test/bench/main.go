@@ -104,7 +104,7 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.HeapProfiles, "heap-profiles", "", "Directory for the operator's heap profile (go tool pprof) at each figure-7 size; the measured operators then serve /debug/pprof on a local port.")
 	flag.StringVar(&o.RestartProfiles, "restart-profiles", "", "Directory for CPU profiles of the operator and of the API server, both taken from the start of each figure-7 restart for -restart-profile-seconds (go tool pprof); the measured operators then serve /debug/pprof on a local port.")
 	flag.IntVar(&o.RestartProfileSeconds, "restart-profile-seconds", 60, "Length of the -restart-profiles profiles.")
-	flag.StringVar(&o.APIServerProfile, "apiserver-profile", "", "Write a 30 s CPU profile of the API server, taken during the largest figure-2 batch, to this file (go tool pprof).")
+	flag.StringVar(&o.APIServerProfile, "apiserver-profile", "", "Write a CPU profile of the API server over the largest figure-2 batch, from the last approval sent to the last request Ready, to this file, and ones over its floors to the same name with .floor (the floor with the procedure) and .objects-floor before the extension (go tool pprof).")
 	flag.IntVar(&o.ScaleReadyMax, "scale-ready-max", 2000, "With -scale-mode=auto, the most requests added as ready at one size.")
 	flag.BoolVar(&o.PolicyOff, "policy-off", false, "Figure 2: also run the pairs with the host-hijacking policy's binding removed.")
 	flag.BoolVar(&o.LatencyOnly, "latency-only", false, "Stop after figure 1.")
@@ -376,15 +376,23 @@ func (b *bench) throughputPairs(ctx context.Context, policy bool) error {
 	if !policy {
 		tag, prefix = "p", "u"
 	}
+	pending, err := b.pendingStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("figure 2: the status of a request waiting for the Kepala Seksi: %w", err)
+	}
 	for _, n := range b.o.N {
 		// The floor with the procedure's own writes runs with the operator stopped
 		// (it would provision those requests), then the objects-only floor with the
 		// operator running and idle, as before, then the operator's batch.
 		label, _, _ := strings.Cut(b.op.label, "-after-floor")
 		b.stopOperator()
-		proc, err := b.procedureFloorRun(ctx, n, fmt.Sprintf("%sp%d", tag, n))
+		proc, err := b.procedureFloorRun(ctx, n, fmt.Sprintf("%sp%d", tag, n), pending)
 		if err != nil {
 			return fmt.Errorf("figure 2 floor with the procedure N=%d (host-hijacking policy %v): %w", n, policy, err)
+		}
+		// Each window starts with as many Services in the cluster as the first.
+		if err := b.removeFloorServices(ctx, n, tag+"p"); err != nil {
+			return err
 		}
 		if err := b.startOperator(ctx, fmt.Sprintf("%s-after-floor-%d", label, n), false); err != nil {
 			return err
@@ -392,6 +400,9 @@ func (b *bench) throughputPairs(ctx context.Context, policy bool) error {
 		floor, err := b.floorRun(ctx, n, fmt.Sprintf("%s%d", tag, n))
 		if err != nil {
 			return fmt.Errorf("figure 2 floor N=%d (host-hijacking policy %v): %w", n, policy, err)
+		}
+		if err := b.removeFloorServices(ctx, n, tag); err != nil {
+			return err
 		}
 		if err := b.figureThroughput(ctx, n, floor, &proc, fmt.Sprintf("%s%d", prefix, n), policy); err != nil {
 			return fmt.Errorf("figures 2 and 3 N=%d (host-hijacking policy %v): %w", n, policy, err)

@@ -209,6 +209,11 @@ type idleResult struct {
 	OperatorCPU   float64            `json:"operatorCPUSec"`
 	ResyncWrites  map[int]float64    `json:"writesAfterRestartBySize"`
 	ResyncSeconds float64            `json:"restartWindowSec"`
+	// ServerCPU: the API server's and etcd's CPU in the idle window, their own
+	// background (watch-cache checks, leases, the watches' bookmarks), which every
+	// measured window also holds.
+	ServerCPU       float64 `json:"serverCPUSec"`
+	ServerCPUPerSec float64 `json:"serverCPUPerSec"`
 }
 
 type availabilityResult struct {
