@@ -195,14 +195,6 @@ func (t *tracker) phase(name string) hostingv1.Phase {
 	return ""
 }
 
-// known: the watch has seen the request, not deleted.
-func (t *tracker) known(name string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := t.requests[name]
-	return r != nil && !r.deleted
-}
-
 func (t *tracker) gone(name string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
