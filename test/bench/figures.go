@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/google/pprof/profile"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/pprof/profile"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -488,7 +488,7 @@ func (b *bench) procedureFloorRun(ctx context.Context, n int, tag string, pendin
 	// without a status, for about half the API server's CPU per patch (N=1000
 	// profiles: 5.6 s for the floor's 2,000 patches, 10.4 s with this status).
 	if err := parallel(ctx, n, b.o.Workers, func(ctx context.Context, i int) error {
-		patch := bytes.ReplaceAll(pending, []byte(readyTemplateName), []byte(subs[i]))
+		patch := bytes.ReplaceAll(pending, []byte(templateName), []byte(subs[i]))
 		return b.floor.Status().Patch(ctx, sdrRef(subs[i]), client.RawPatch(types.MergePatchType, patch))
 	}); err != nil {
 		return res, fmt.Errorf("recording the floor's requests PendingKepalaSeksi: %w", err)
@@ -531,7 +531,7 @@ func (b *bench) procedureFloorRun(ctx context.Context, n int, tag string, pendin
 		}
 		served[i] = wrote
 		start = time.Now()
-		patch := bytes.ReplaceAll(status, []byte(readyTemplateName), []byte(subs[i]))
+		patch := bytes.ReplaceAll(status, []byte(templateName), []byte(subs[i]))
 		if err := b.floor.Status().Patch(ctx, sdrRef(subs[i]), client.RawPatch(types.MergePatchType, patch)); err != nil {
 			return fmt.Errorf("recording %s Ready: %w", subs[i], err)
 		}
@@ -615,14 +615,13 @@ func profilePathFor(path, window string) string {
 	return strings.TrimSuffix(path, ext) + "." + window + ext
 }
 
-// readyTemplateName is what readyStatus and pendingStatus put in place of the
-// template request's name and subdomain, for procedureFloorRun to put each request's
-// own.
-const readyTemplateName = "@@request@@"
+// templateName is what readyStatus and pendingStatus put in place of the template
+// request's name and subdomain, for procedureFloorRun to put each request's own.
+const templateName = "@@request@@"
 
 // readyStatus is the status of a request the operator made Ready in this run, as a JSON
 // merge patch of the status, with its name and subdomain replaced by
-// readyTemplateName.
+// templateName.
 func (b *bench) readyStatus(ctx context.Context) ([]byte, error) {
 	var list hostingv1.SubdomainRequestList
 	if err := b.admin.List(ctx, &list); err != nil {
@@ -663,13 +662,13 @@ func (b *bench) pendingStatus(ctx context.Context) ([]byte, error) {
 }
 
 // statusTemplate is sdr's status as a JSON merge patch, with its name and subdomain
-// replaced by readyTemplateName.
+// replaced by templateName.
 func statusTemplate(sdr *hostingv1.SubdomainRequest) ([]byte, error) {
 	raw, err := json.Marshal(map[string]any{"status": sdr.Status})
 	if err != nil {
 		return nil, err
 	}
-	return bytes.ReplaceAll(raw, []byte(sdr.Name), []byte(readyTemplateName)), nil
+	return bytes.ReplaceAll(raw, []byte(sdr.Name), []byte(templateName)), nil
 }
 
 func latest(t time.Time, more ...time.Time) time.Time {

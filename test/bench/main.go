@@ -104,7 +104,7 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.HeapProfiles, "heap-profiles", "", "Directory for the operator's heap profile (go tool pprof) at each figure-7 size; the measured operators then serve /debug/pprof on a local port.")
 	flag.StringVar(&o.RestartProfiles, "restart-profiles", "", "Directory for CPU profiles of the operator and of the API server, both taken from the start of each figure-7 restart for -restart-profile-seconds (go tool pprof); the measured operators then serve /debug/pprof on a local port.")
 	flag.IntVar(&o.RestartProfileSeconds, "restart-profile-seconds", 60, "Length of the -restart-profiles profiles.")
-	flag.StringVar(&o.APIServerProfile, "apiserver-profile", "", "Write a CPU profile of the API server over the largest figure-2 batch, from the last approval sent to the last request Ready, to this file, and ones over its floors to the same name with .floor (the floor with the procedure) and .objects-floor before the extension (go tool pprof).")
+	flag.StringVar(&o.APIServerProfile, "apiserver-profile", "", "Write a CPU profile of the API server over the largest figure-2 batch, from the first approval sent to the last request Ready, to this file, and ones over its floors to the same name with .floor (the floor with the procedure) and .objects-floor before the extension (go tool pprof).")
 	flag.IntVar(&o.ScaleReadyMax, "scale-ready-max", 2000, "With -scale-mode=auto, the most requests added as ready at one size.")
 	flag.BoolVar(&o.PolicyOff, "policy-off", false, "Figure 2: also run the pairs with the host-hijacking policy's binding removed.")
 	flag.BoolVar(&o.LatencyOnly, "latency-only", false, "Stop after figure 1.")
