@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -285,13 +284,13 @@ type listView struct {
 type rowView struct {
 	Name, Subdomain, Unit, Phase, WaitingFor, Created, Standard, Deadline, Overdue string
 	IsOverdue                                                                      bool
-	deadline                                                                       time.Time
+	deadline, created                                                              time.Time
 }
 
 func (s *Server) row(l language, sdr *hostingv1.SubdomainRequest, now time.Time) rowView {
 	row := rowView{Name: sdr.Name, Subdomain: sdr.Spec.Subdomain, Unit: sdr.Spec.Applicant.Unit,
 		Phase: l.phaseText(sdr.Status.Phase), WaitingFor: waitingForText(l, sdr), Created: s.timeText(&sdr.CreationTimestamp),
-		Standard: "-", Deadline: "-", Overdue: l.t("no")}
+		Standard: "-", Deadline: "-", Overdue: l.t("no"), created: sdr.CreationTimestamp.Time}
 	for _, st := range sdr.Status.Steps {
 		if st.State != hostingv1.StepStateWaiting {
 			continue
@@ -397,18 +396,35 @@ func (s *Server) officialQueue(w http.ResponseWriter, r *http.Request, sess *ses
 			ov.Rows = append(ov.Rows, s.row(d.Lang, &items[i], now))
 		}
 	}
-	// Overdue first, then the nearest deadline, then the oldest.
-	sort.SliceStable(ov.Rows, func(i, j int) bool {
-		a, b := ov.Rows[i], ov.Rows[j]
-		if a.IsOverdue != b.IsOverdue {
-			return a.IsOverdue
-		}
-		if !a.deadline.Equal(b.deadline) && !a.deadline.IsZero() && !b.deadline.IsZero() {
-			return a.deadline.Before(b.deadline)
-		}
-		return false
-	})
+	sortQueue(ov.Rows)
 	s.render(w, r, http.StatusOK, "official", d)
+}
+
+// sortQueue puts an official's queue in the order it is worked: the overdue first,
+// then by the nearest deadline (a step whose clock is stopped, having none, after
+// those that have one), then the oldest request, then by name.
+func sortQueue(rows []rowView) {
+	slices.SortStableFunc(rows, func(a, b rowView) int {
+		if a.IsOverdue != b.IsOverdue {
+			if a.IsOverdue {
+				return -1
+			}
+			return 1
+		}
+		if a.deadline.IsZero() != b.deadline.IsZero() {
+			if b.deadline.IsZero() {
+				return -1
+			}
+			return 1
+		}
+		if c := a.deadline.Compare(b.deadline); c != 0 {
+			return c
+		}
+		if c := a.created.Compare(b.created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
 }
 
 // ---- One request ----

@@ -64,6 +64,9 @@ var (
 	portalURL string
 	// clockOffset moves the portal's clock, for the session's expiry.
 	clockOffset atomic.Int64
+	// clockAt, when not zero, is the portal's time (Unix nanoseconds), for the
+	// official's queue read at one instant.
+	clockAt atomic.Int64
 	// logs is everything the portal logged.
 	logs syncBuffer
 )
@@ -162,7 +165,12 @@ func setup() error {
 		IssuerURL: provider.Issuer, IssuerCA: provider.CAPEM, ClientID: clientID, RedirectURL: portalURL + "/auth/callback",
 		APIServer: env.Config.Host, APIServerCA: env.Config.CAData, CookieSecure: false,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-		Now:    func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) },
+		Now: func() time.Time {
+			if at := clockAt.Load(); at != 0 {
+				return time.Unix(0, at)
+			}
+			return time.Now().Add(time.Duration(clockOffset.Load()))
+		},
 	})
 	if err != nil {
 		return err
@@ -546,6 +554,70 @@ func TestProcedureThroughThePortal(t *testing.T) {
 		g.Expect(other.body).NotTo(ContainSubstring(name+","), q)
 	}
 }
+
+// queueRow is a row of the official's queue: its overdue cell (and whether it is
+// marked late) and the request it links to.
+var queueRow = regexp.MustCompile(`<tr><td( class="late")?>([^<]*)</td><td><a href="/permohonan/([^"]+)">`)
+
+// The official's queue puts the overdue first, then the nearest deadline, whatever
+// the requests' age, and says by how much each is late against the time standard.
+func TestOfficialQueueOverdueFirst(t *testing.T) {
+	g := NewWithT(t)
+	siti, budi, agus := login(t, "siti"), login(t, "budi"), login(t, "agus")
+	form := siti.get("/permohonan/baru")
+	// The older request reaches the Kepala Bidang later: the Kepala Dinas approves
+	// the newer one first. (The portal lists requests oldest first.)
+	const older, newer = "portal-antrean-a", "portal-antrean-b"
+	for _, name := range []string{older, newer} {
+		g.Expect(siti.post("/permohonan", theForm(form.csrf(), name, "198001012005012001")).status).To(Equal(http.StatusOK))
+		waitPhase(t, name, hostingv1.PhasePendingKepalaDinas)
+	}
+	deadline := func(sdr *hostingv1.SubdomainRequest) time.Time {
+		for _, st := range sdr.Status.Steps {
+			if st.State == hostingv1.StepStateWaiting && st.Deadline != nil {
+				return st.Deadline.Time
+			}
+		}
+		t.Fatalf("%s has no waiting step with a deadline: %+v", sdr.Name, sdr.Status.Steps)
+		return time.Time{}
+	}
+	g.Expect(approveAs(budi, newer, hostingv1.RoleKepalaDinas).status).To(Equal(http.StatusOK))
+	dFirst := deadline(waitPhase(t, newer, hostingv1.PhasePendingKepalaBidang))
+	// The second approval in a later second, so that its deadline (kept to the
+	// second) is later.
+	g.Eventually(time.Now).WithTimeout(3 * time.Second).Should(BeTemporally(">=", dFirst.Add(-10*time.Minute+time.Second)))
+	g.Expect(approveAs(budi, older, hostingv1.RoleKepalaDinas).status).To(Equal(http.StatusOK))
+	dSecond := deadline(waitPhase(t, older, hostingv1.PhasePendingKepalaBidang))
+	g.Expect(dSecond).To(BeTemporally(">", dFirst))
+
+	// order reads the two requests' rows of the Kepala Bidang's queue at the instant.
+	order := func(at time.Time) [][2]string {
+		clockAt.Store(at.UnixNano())
+		defer clockAt.Store(0)
+		q := agus.get("/pejabat")
+		g.Expect(q.status).To(Equal(http.StatusOK), q.body)
+		g.Expect(q.text()).To(ContainSubstring("Batas waktu"))
+		var rows [][2]string
+		for _, m := range queueRow.FindAllStringSubmatch(q.body, -1) {
+			if m[3] == older || m[3] == newer {
+				g.Expect(m[1] != "").To(Equal(strings.HasPrefix(m[2], "ya")), "the late class on an overdue row: %q", m[0])
+				rows = append(rows, [2]string{m[3], m[2]})
+			}
+		}
+		return rows
+	}
+	// Before either deadline: the nearest deadline first.
+	g.Expect(order(dFirst.Add(-time.Minute))).To(Equal([][2]string{{newer, "tidak"}, {older, "tidak"}}))
+	// Between the two deadlines: the overdue one first, and by how much.
+	between := dFirst.Add(dSecond.Sub(dFirst) / 2)
+	g.Expect(order(between)).To(Equal([][2]string{{newer, "ya, lewat " + durationID(between.Sub(dFirst))}, {older, "tidak"}}))
+	// Both overdue: the longer overdue first.
+	at := dSecond.Add(2 * time.Minute)
+	g.Expect(order(at)).To(Equal([][2]string{{newer, "ya, lewat " + durationID(at.Sub(dFirst))}, {older, "ya, lewat 2 menit"}}))
+}
+
+// durationID is a duration as the portal writes it in Bahasa Indonesia.
+func durationID(d time.Duration) string { return indonesian.durationText(d) }
 
 // A name already requested sends the later request back to its applicant; she sees
 // why and renames it, and a malformed new name gets the field's message.
