@@ -167,6 +167,17 @@ func (p *demoPortal) check(ctx context.Context, user string) error {
 		}
 		return l.String()
 	}
+	// atProvider follows the provider's redirects within itself (from its
+	// authorization endpoint to its login form, from the login to its callback).
+	atProvider := func(resp *http.Response, page string) (*http.Response, string, error) {
+		for l := location(resp); strings.HasPrefix(l, p.provider.Issuer+"/"); l = location(resp) {
+			var err error
+			if resp, page, err = do(http.MethodGet, l, nil); err != nil {
+				return nil, "", err
+			}
+		}
+		return resp, page, nil
+	}
 
 	resp, _, err := do(http.MethodGet, p.url+"/", nil)
 	if err != nil {
@@ -187,6 +198,9 @@ func (p *demoPortal) check(ctx context.Context, user string) error {
 		return fmt.Errorf("GET /masuk: %s to %q, not to the provider's %s/authorize", resp.Status, authorize, p.provider.Issuer)
 	}
 	resp, page, err := do(http.MethodGet, authorize, nil)
+	if err == nil {
+		resp, page, err = atProvider(resp, page)
+	}
 	if err != nil {
 		return err
 	}
@@ -197,7 +211,8 @@ func (p *demoPortal) check(ctx context.Context, user string) error {
 	if m == nil {
 		return fmt.Errorf("no form on the provider's login page: %s", page)
 	}
-	fmt.Printf("GET %s/masuk -> %s to the provider's login form, %s/authorize -> %s\n", p.url, masuk, p.provider.Issuer, resp.Status)
+	fmt.Printf("GET %s/masuk -> %s to the provider, %s/authorize -> its login form %s%s -> %s\n", p.url, masuk, p.provider.Issuer,
+		p.provider.Issuer, resp.Request.URL.Path, resp.Status)
 
 	fields := url.Values{}
 	for _, h := range hiddenTag.FindAllStringSubmatch(page, -1) {
@@ -209,7 +224,10 @@ func (p *demoPortal) check(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	resp, _, err = do(http.MethodPost, action.String(), fields)
+	resp, page, err = do(http.MethodPost, action.String(), fields)
+	if err == nil {
+		resp, _, err = atProvider(resp, page)
+	}
 	if err != nil {
 		return err
 	}

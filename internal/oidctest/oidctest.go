@@ -1,13 +1,14 @@
-// Package oidctest is an OpenID Connect provider for tests and the demo: it serves
-// HTTPS on 127.0.0.1 with a certificate from a CA made at start, knows the users and
-// clients it is started with, and issues RS256 ID tokens through the authorization
-// code flow with PKCE (S256), the flow the portal uses, from a plain HTML login form.
+// Package oidctest is an OpenID Connect provider for tests and the demo, built on
+// zitadel/oidc's op package (the provider's endpoints: discovery, keys, the
+// authorization code flow with PKCE, the token endpoint). This package adds what op
+// leaves to its user: it serves HTTPS on 127.0.0.1 with a certificate from a CA made
+// at start, keeps the users, the public clients, the pending logins and the codes in
+// memory (op.Storage), and shows a plain HTML login form.
 //
-// It is written with the standard library and go-jose rather than zitadel/oidc's op
-// package: that package wants an op.Storage, op.AuthRequest and op.Client of some
-// fifty methods between them (and still a login page of one's own) and, at v3.52.0,
-// raises fourteen of this module's pins (golang.org/x/*, OpenTelemetry, logr); the
-// part of OpenID Connect that a JWT authenticator and a portal use fits in this file.
+// Its policy is that of a provider a portal can trust: every client is public and
+// must use PKCE with S256, a code is spent by its first use (whatever the outcome),
+// and the ID token carries preferred_username, name, email and the groups claim (for
+// the scope groups), which the API server's JWT authenticator maps to a user.
 package oidctest
 
 import (
@@ -29,23 +30,24 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
 // User is a person the provider knows.
 type User struct {
-	// Name is the login name and the preferred_username claim.
+	// Name is the login name, the subject and the preferred_username claim.
 	Name     string
 	Password string
 	// Email and DisplayName default to <name>@example.test and the name.
@@ -54,11 +56,10 @@ type User struct {
 	Groups      []string
 }
 
-// Client is an application the provider issues tokens to. A client without a
-// secret is public (the portal in a browser, a test); every client must use PKCE.
+// Client is an application the provider issues tokens to: a public client (the
+// portal in a browser, a test), which must use PKCE.
 type Client struct {
 	ID           string
-	Secret       string
 	RedirectURLs []string
 }
 
@@ -85,24 +86,21 @@ type Provider struct {
 	signer  jose.Signer
 	certs   *x509.CertPool
 	server  *http.Server
-	mu      sync.Mutex
-	pending map[string]authRequest // login forms shown, by their id
-	codes   map[string]authRequest // codes issued, by code
-}
-
-// authRequest is an authorization request, from the login form to the code's use.
-type authRequest struct {
-	clientID, redirectURL, state, nonce, challenge string
-	user                                           string
-	expires                                        time.Time
+	op      *op.Provider
+	storage *storage
 }
 
 const (
+	// LoginPath is the provider's login form; the authorization endpoint
+	// (/authorize) sends the browser there.
+	LoginPath     = "/login"
 	pathAuthorize = "/authorize"
-	pathToken     = "/token"
+	pathToken     = "/oauth/token"
 	pathKeys      = "/keys"
 	codeLifetime  = time.Minute
 	loginLifetime = 10 * time.Minute
+	// scopeGroups asks for the groups claim.
+	scopeGroups = "groups"
 )
 
 // Start starts a provider; Close stops it.
@@ -126,8 +124,8 @@ func Start(opts Options) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{opts: opts, key: key, keyID: randomString(8),
-		pending: map[string]authRequest{}, codes: map[string]authRequest{}}
+	p := &Provider{opts: opts, key: key, keyID: randomString(8)}
+	p.storage = &storage{p: p, requests: map[string]*authRequest{}, codes: map[string]code{}}
 	p.signer, err = jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", p.keyID))
 	if err != nil {
@@ -148,12 +146,21 @@ func Start(opts Options) (*Provider, error) {
 	p.certs.AppendCertsFromPEM(caPEM)
 	p.Issuer = "https://" + ln.Addr().String()
 
+	config := &op.Config{CodeMethodS256: true, SupportedScopes: []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, scopeGroups},
+		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "name", "preferred_username",
+			"email", "email_verified", "groups"}}
+	if _, err := rand.Read(config.CryptoKey[:]); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	p.op, err = op.NewProvider(config, p.storage, op.StaticIssuer(p.Issuer), op.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
-	mux.HandleFunc("GET "+pathKeys, p.keys)
-	mux.HandleFunc("GET "+pathAuthorize, p.authorize)
-	mux.HandleFunc("POST "+pathAuthorize, p.login)
-	mux.HandleFunc("POST "+pathToken, p.token)
+	mux.Handle(LoginPath, op.NewIssuerInterceptor(p.op.IssuerFromRequest).HandlerFunc(p.login))
+	mux.Handle("/", p.op)
 	p.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
 	go func() { _ = p.server.ServeTLS(ln, "", "") }()
@@ -219,36 +226,6 @@ func randomString(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                p.Issuer,
-		"authorization_endpoint":                p.Issuer + pathAuthorize,
-		"token_endpoint":                        p.Issuer + pathToken,
-		"jwks_uri":                              p.Issuer + pathKeys,
-		"response_types_supported":              []string{"code"},
-		"grant_types_supported":                 []string{"authorization_code"},
-		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": []string{"RS256"},
-		"code_challenge_methods_supported":      []string{"S256"},
-		"scopes_supported":                      []string{"openid", "profile", "email", "groups"},
-		"token_endpoint_auth_methods_supported": []string{"none", "client_secret_basic", "client_secret_post"},
-		"claims_supported": []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce",
-			"email", "email_verified", "name", "preferred_username", "groups"},
-	})
-}
-
-func (p *Provider) keys(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
-		{Key: &p.key.PublicKey, KeyID: p.keyID, Algorithm: string(jose.RS256), Use: "sig"}}})
-}
-
 func (p *Provider) client(id string) (Client, bool) {
 	for _, c := range p.opts.Clients {
 		if c.ID == id {
@@ -275,7 +252,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <h1>Sign in</h1>
 {{if .Error}}<p id="error" role="alert">{{.Error}}</p>{{end}}
 <form method="post" action="{{.Action}}">
-<input type="hidden" name="request" value="{{.Request}}">
+<input type="hidden" name="authRequestID" value="{{.Request}}">
 <p><label for="username">User name</label> <input id="username" name="username" autocomplete="username" required autofocus></p>
 <p><label for="password">Password</label> <input id="password" name="password" type="password" autocomplete="current-password" required></p>
 <p><button type="submit">Sign in</button></p>
@@ -287,7 +264,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 
 // renderLogin shows the login form of a pending request. Its form-action also allows
 // the origin of the client's redirect URL: browsers (Chromium) apply form-action to
-// the redirects that follow a form's submission too, and the login answers with a
+// the redirects that follow a form's submission too, and the login ends with a
 // redirect to the client.
 func (p *Provider) renderLogin(w http.ResponseWriter, status int, request, redirectURL, message string) {
 	formAction := "'self'"
@@ -298,90 +275,38 @@ func (p *Provider) renderLogin(w http.ResponseWriter, status int, request, redir
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; form-action "+formAction)
 	w.WriteHeader(status)
-	_ = loginPage.Execute(w, map[string]string{"Action": pathAuthorize, "Request": request, "Error": message})
+	_ = loginPage.Execute(w, map[string]string{"Action": LoginPath, "Request": request, "Error": message})
 }
 
-// redirectError sends an authorization error back to the client, as the
-// specification asks once the redirect URL is known to be the client's.
-func redirectError(w http.ResponseWriter, r *http.Request, redirectURL, state, code, description string) {
-	u, _ := url.Parse(redirectURL)
-	q := u.Query()
-	q.Set("error", code)
-	q.Set("error_description", description)
-	if state != "" {
-		q.Set("state", state)
-	}
-	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
-}
-
-// authorize checks an authorization request and shows the login form.
-func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	c, ok := p.client(q.Get("client_id"))
-	if !ok {
-		http.Error(w, "unknown client_id", http.StatusBadRequest)
-		return
-	}
-	redirectURL := q.Get("redirect_uri")
-	if !slices.Contains(c.RedirectURLs, redirectURL) {
-		http.Error(w, "redirect_uri is not registered for this client", http.StatusBadRequest)
-		return
-	}
-	state := q.Get("state")
-	switch {
-	case q.Get("response_type") != "code":
-		redirectError(w, r, redirectURL, state, "unsupported_response_type", "only response_type=code is supported")
-	case !slices.Contains(strings.Fields(q.Get("scope")), "openid"):
-		redirectError(w, r, redirectURL, state, "invalid_scope", "the openid scope is required")
-	case q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256":
-		redirectError(w, r, redirectURL, state, "invalid_request", "PKCE is required: code_challenge with code_challenge_method=S256")
-	default:
-		id := randomString(24)
-		p.mu.Lock()
-		for k, pending := range p.pending {
-			if time.Now().After(pending.expires) {
-				delete(p.pending, k)
-			}
-		}
-		p.pending[id] = authRequest{clientID: c.ID, redirectURL: redirectURL, state: state, nonce: q.Get("nonce"),
-			challenge: q.Get("code_challenge"), expires: time.Now().Add(loginLifetime)}
-		p.mu.Unlock()
-		p.renderLogin(w, http.StatusOK, id, redirectURL, "")
-	}
-}
-
-// login checks the login form's user and password and sends the browser back to
-// the client with a code.
+// login is the login form that op sends the browser to (Client.LoginURL): GET shows
+// it for a pending authorization request, POST checks the user name and password,
+// marks the request authenticated and hands it back to op's callback, which sends the
+// browser to the client with a code.
 func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
-	id := r.PostFormValue("request")
-	p.mu.Lock()
-	req, ok := p.pending[id]
-	p.mu.Unlock()
-	if !ok || time.Now().After(req.expires) {
+	id := r.FormValue("authRequestID")
+	req, err := p.storage.pending(id)
+	if err != nil {
 		http.Error(w, "unknown or expired login request: start again from the application", http.StatusBadRequest)
 		return
 	}
-	u, ok := p.user(r.PostFormValue("username"))
-	if !ok || subtle.ConstantTimeCompare([]byte(u.Password), []byte(r.PostFormValue("password"))) != 1 {
-		p.renderLogin(w, http.StatusUnauthorized, id, req.redirectURL, "Wrong user name or password.")
-		return
+	switch r.Method {
+	case http.MethodGet:
+		p.renderLogin(w, http.StatusOK, id, req.redirectURI, "")
+	case http.MethodPost:
+		u, ok := p.user(r.PostFormValue("username"))
+		if !ok || subtle.ConstantTimeCompare([]byte(u.Password), []byte(r.PostFormValue("password"))) != 1 {
+			p.renderLogin(w, http.StatusUnauthorized, id, req.redirectURI, "Wrong user name or password.")
+			return
+		}
+		if err := p.storage.authenticated(id, u.Name); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, op.AuthCallbackURL(p.op)(r.Context(), id), http.StatusFound)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
-	code := randomString(24)
-	req.user = u.Name
-	req.expires = time.Now().Add(codeLifetime)
-	p.mu.Lock()
-	delete(p.pending, id)
-	p.codes[code] = req
-	p.mu.Unlock()
-	target, _ := url.Parse(req.redirectURL)
-	q := target.Query()
-	q.Set("code", code)
-	if req.state != "" {
-		q.Set("state", req.state)
-	}
-	target.RawQuery = q.Encode()
-	http.Redirect(w, r, target.String(), http.StatusFound)
 }
 
 // TokenError is an error response of the token endpoint (RFC 6749 section 5.2).
@@ -393,71 +318,6 @@ type TokenError struct {
 
 func (e *TokenError) Error() string {
 	return fmt.Sprintf("token endpoint: %d %s: %s", e.Status, e.Code, e.Description)
-}
-
-func tokenError(w http.ResponseWriter, status int, code, description string) {
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Basic realm="oidctest"`)
-	}
-	writeJSON(w, status, &TokenError{Code: code, Description: description})
-}
-
-// token exchanges a code and its PKCE verifier for an ID token.
-func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		tokenError(w, http.StatusBadRequest, "invalid_request", err.Error())
-		return
-	}
-	if gt := r.PostForm.Get("grant_type"); gt != "authorization_code" {
-		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "only authorization_code is supported")
-		return
-	}
-	clientID, secret, basic := r.BasicAuth()
-	if basic {
-		clientID, _ = url.QueryUnescape(clientID)
-		secret, _ = url.QueryUnescape(secret)
-	} else {
-		clientID, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
-	c, ok := p.client(clientID)
-	if !ok || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
-		tokenError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong client secret")
-		return
-	}
-	code := r.PostForm.Get("code")
-	p.mu.Lock()
-	req, ok := p.codes[code]
-	delete(p.codes, code) // a code is used once, whatever the outcome
-	p.mu.Unlock()
-	switch {
-	case !ok || time.Now().After(req.expires):
-		tokenError(w, http.StatusBadRequest, "invalid_grant", "unknown, used or expired code")
-	case req.clientID != c.ID:
-		tokenError(w, http.StatusBadRequest, "invalid_grant", "the code was issued to another client")
-	case req.redirectURL != r.PostForm.Get("redirect_uri"):
-		tokenError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri differs from the authorization request's")
-	case !verifierMatches(r.PostForm.Get("code_verifier"), req.challenge):
-		tokenError(w, http.StatusBadRequest, "invalid_grant", "code_verifier does not match the code_challenge (PKCE S256)")
-	default:
-		now := time.Now()
-		idToken, err := p.sign(c.ID, req.user, req.nonce, now, now.Add(p.opts.TokenLifetime))
-		if err != nil {
-			tokenError(w, http.StatusInternalServerError, "server_error", err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"access_token": randomString(32), "token_type": "Bearer",
-			"expires_in": int(p.opts.TokenLifetime.Seconds()), "id_token": idToken})
-	}
-}
-
-// verifierMatches checks a PKCE verifier (RFC 7636: 43 to 128 unreserved
-// characters) against an S256 challenge.
-func verifierMatches(verifier, challenge string) bool {
-	if len(verifier) < 43 || len(verifier) > 128 {
-		return false
-	}
-	sum := sha256.Sum256([]byte(verifier))
-	return subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) == 1
 }
 
 // Claims are the claims of the provider's ID tokens.
@@ -520,24 +380,28 @@ func (p *Provider) Login(ctx context.Context, clientID, redirectURL, user, passw
 	if err != nil {
 		return "", err
 	}
-	return p.Exchange(ctx, clientID, "", redirectURL, code, verifier)
+	return p.Exchange(ctx, clientID, redirectURL, code, verifier)
 }
 
 // AuthorizationCode performs the browser's part of the flow: it opens the
-// authorization endpoint, posts the login form it shows, and returns the code from
-// the redirect to redirectURL (which is not followed).
+// authorization endpoint, follows it to the login form, posts the form, follows the
+// provider's redirects and returns the code from the redirect to redirectURL (which
+// is not followed). An empty challenge asks without PKCE.
 func (p *Provider) AuthorizationCode(ctx context.Context, clientID, redirectURL, user, password, challenge string) (string, error) {
 	hc := p.HTTPClient()
 	state := randomString(16)
 	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {redirectURL},
-		"scope": {"openid profile email groups"}, "state": {state}, "nonce": {randomString(16)},
-		"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
-	page, resp, err := get(ctx, hc, p.Issuer+pathAuthorize+"?"+q.Encode())
+		"scope": {"openid profile email groups"}, "state": {state}, "nonce": {randomString(16)}}
+	if challenge != "" {
+		q.Set("code_challenge", challenge)
+		q.Set("code_challenge_method", "S256")
+	}
+	page, resp, err := p.follow(ctx, hc, http.MethodGet, p.Issuer+pathAuthorize+"?"+q.Encode(), nil, redirectURL)
 	if err != nil {
 		return "", err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("authorization endpoint: %s: %s", resp.Status, page)
+		return "", authorizationError(resp, page, redirectURL, state)
 	}
 	action, fields, err := parseForm(page)
 	if err != nil {
@@ -549,24 +413,13 @@ func (p *Provider) AuthorizationCode(ctx context.Context, clientID, redirectURL,
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), strings.NewReader(fields.Encode()))
+	page, resp, err = p.follow(ctx, hc, http.MethodPost, target.String(), fields, redirectURL)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	page, resp, err = do(hc, req)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusFound {
+	loc, _ := resp.Location()
+	if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), redirectURL) {
 		return "", fmt.Errorf("login form: %s: %s", resp.Status, page)
-	}
-	loc, err := resp.Location()
-	if err != nil {
-		return "", err
-	}
-	if !strings.HasPrefix(loc.String(), redirectURL) {
-		return "", fmt.Errorf("login redirected to %s, not to %s", loc, redirectURL)
 	}
 	back := loc.Query()
 	if e := back.Get("error"); e != "" {
@@ -581,13 +434,55 @@ func (p *Provider) AuthorizationCode(ctx context.Context, clientID, redirectURL,
 	return back.Get("code"), nil
 }
 
+// authorizationError describes an authorization request that did not lead to the
+// login form: refused at the provider, or sent back to the client with an error.
+func authorizationError(resp *http.Response, page []byte, redirectURL, state string) error {
+	loc, _ := resp.Location()
+	if loc != nil && strings.HasPrefix(loc.String(), redirectURL) {
+		back := loc.Query()
+		if back.Get("state") != state {
+			return fmt.Errorf("authorization: %s: %s (and the state came back changed)", back.Get("error"), back.Get("error_description"))
+		}
+		return fmt.Errorf("authorization: %s: %s", back.Get("error"), back.Get("error_description"))
+	}
+	return fmt.Errorf("authorization endpoint: %s: %s", resp.Status, page)
+}
+
+// follow sends a request and follows the provider's own redirects (to its login
+// form, to its callback), stopping at one to the client's redirectURL.
+func (p *Provider) follow(ctx context.Context, hc *http.Client, method, u string, form url.Values, redirectURL string) ([]byte, *http.Response, error) {
+	for range 5 {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u, body)
+		if err != nil {
+			return nil, nil, err
+		}
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		page, resp, err := do(hc, req)
+		if err != nil {
+			return nil, nil, err
+		}
+		loc, err := resp.Location()
+		if err != nil || strings.HasPrefix(loc.String(), redirectURL) || !strings.HasPrefix(loc.String(), p.Issuer+"/") {
+			return page, resp, nil
+		}
+		method, u, form = http.MethodGet, loc.String(), nil
+	}
+	return nil, nil, fmt.Errorf("too many redirects at the provider from %s", u)
+}
+
 // Exchange performs the client's part of the flow: it exchanges a code and its
-// PKCE verifier for the ID token. A refusal is a *TokenError.
-func (p *Provider) Exchange(ctx context.Context, clientID, clientSecret, redirectURL, code, verifier string) (string, error) {
+// PKCE verifier for the ID token, as a public client. A refusal is a *TokenError.
+func (p *Provider) Exchange(ctx context.Context, clientID, redirectURL, code, verifier string) (string, error) {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURL},
-		"client_id": {clientID}, "code_verifier": {verifier}}
-	if clientSecret != "" {
-		form.Set("client_secret", clientSecret)
+		"client_id": {clientID}}
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.Issuer+pathToken, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -612,14 +507,6 @@ func (p *Provider) Exchange(ctx context.Context, clientID, clientSecret, redirec
 		return "", fmt.Errorf("token endpoint: no id_token in %s", body)
 	}
 	return tok.IDToken, nil
-}
-
-func get(ctx context.Context, hc *http.Client, u string) ([]byte, *http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	return do(hc, req)
 }
 
 func do(hc *http.Client, req *http.Request) ([]byte, *http.Response, error) {

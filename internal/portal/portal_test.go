@@ -341,7 +341,7 @@ func login(t *testing.T, user string) *browser {
 	b.user = user
 	form := b.get("/masuk")
 	g.Expect(form.status).To(Equal(http.StatusOK), form.body)
-	g.Expect(form.url.String()).To(HavePrefix(provider.Issuer + "/authorize?"))
+	g.Expect(form.url.String()).To(HavePrefix(provider.Issuer + oidctest.LoginPath + "?"))
 	m := formTag.FindStringSubmatch(form.body)
 	g.Expect(m).NotTo(BeNil(), "the provider's login form: %s", form.body)
 	fields := url.Values{}
@@ -693,7 +693,7 @@ func TestSecurity(t *testing.T) {
 	// Without any session a form post is refused, and a page asks to log in.
 	stranger := newBrowser(t)
 	g.Expect(stranger.post("/permohonan", theForm("x", name, "198001012005012001")).status).To(Equal(http.StatusForbidden))
-	g.Expect(stranger.get("/pejabat").url.String()).To(HavePrefix(provider.Issuer + "/authorize?"))
+	g.Expect(stranger.get("/pejabat").url.String()).To(HavePrefix(provider.Issuer + oidctest.LoginPath + "?"))
 
 	filed := siti.post("/permohonan", theForm(form.csrf(), name, "198001012005012001"))
 	g.Expect(filed.status).To(Equal(http.StatusOK), filed.body)
@@ -772,7 +772,7 @@ func TestLogin(t *testing.T) {
 	clockOffset.Store(int64(61 * time.Minute))
 	defer clockOffset.Store(0)
 	expired := dewi.get("/pejabat")
-	g.Expect(expired.url.String()).To(HavePrefix(provider.Issuer+"/authorize?"), "sent to log in again")
+	g.Expect(expired.url.String()).To(HavePrefix(provider.Issuer+oidctest.LoginPath+"?"), "sent to log in again")
 
 	// English on request, kept in a cookie.
 	en := newBrowser(t)

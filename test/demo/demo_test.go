@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kudus-diskominfo/subdomain-operator/internal/oidctest"
 	"github.com/kudus-diskominfo/subdomain-operator/internal/testenv"
 )
 
@@ -93,7 +94,8 @@ func TestDemoOnce(t *testing.T) {
 	at := 0
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^GET ` + regexp.QuoteMeta(portalURL) + `/ -> 200 OK$`),
-		regexp.MustCompile(`(?m)^GET ` + regexp.QuoteMeta(portalURL) + `/masuk -> 302 Found to the provider's login form, ` + regexp.QuoteMeta(issuer) + `/authorize -> 200 OK$`),
+		regexp.MustCompile(`(?m)^GET ` + regexp.QuoteMeta(portalURL) + `/masuk -> 302 Found to the provider, ` + regexp.QuoteMeta(issuer) +
+			`/authorize -> its login form ` + regexp.QuoteMeta(issuer+oidctest.LoginPath) + ` -> 200 OK$`),
 		regexp.MustCompile(`(?m)^ratna logs in at the provider -> back at ` + regexp.QuoteMeta(portalURL) + `/: "Anda masuk sebagai Ratna Sari \(nama pengguna di server API: oidc:ratna\)\."$`),
 		regexp.MustCompile(`(?m)^GET ` + regexp.QuoteMeta(portalURL) + `/register -> 200 OK, the register lists: dinkes$`),
 		regexp.MustCompile(`(?m)^==> The portal: ` + regexp.QuoteMeta(portalURL) + `/$`),
@@ -248,6 +250,8 @@ func portalAnswers(portalURL, issuer, caFile string) error {
 		return fmt.Errorf("%s holds no PEM certificate", caFile)
 	}
 	hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	// The authorization endpoint sends the browser on to the provider's login form.
+	hc.CheckRedirect = nil
 	resp, err = hc.Get(login)
 	if err != nil {
 		return fmt.Errorf("the provider's login form, with the printed CA: %w", err)
@@ -257,7 +261,7 @@ func portalAnswers(portalURL, issuer, caFile string) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `name="password"`) {
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != oidctest.LoginPath || !strings.Contains(string(body), `name="password"`) {
 		return fmt.Errorf("the provider's login form: %s\n%s", resp.Status, body)
 	}
 	return nil
