@@ -21,6 +21,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
@@ -212,8 +213,95 @@ func (v *visitor) location() string {
 	return s
 }
 
-// shot writes a full-page screenshot of what the visitor sees now.
+// accessibilityProblems is evaluated in the page (DevTools evaluation, which the
+// portal's script-src 'none' does not stop) and lists what a reader would stumble on:
+// text whose contrast with its background is under WCAG 2's AA (4.5:1, 3:1 for large
+// text), a form control without a label, a page without its language, and a page
+// wider than the screen (a table may scroll within its own box, the page may not).
+const accessibilityProblems = `(() => {
+  const problems = [];
+  const rgba = (s) => {
+    const m = s.match(/rgba?\(([^)]*)\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(parseFloat);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const luminance = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) return c;
+    }
+    return [255, 255, 255, 1];
+  };
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || seen.has(el)) continue;
+    seen.add(el);
+    const cs = getComputedStyle(el), box = el.getBoundingClientRect();
+    if (cs.visibility === 'hidden' || box.width === 0 || box.height === 0 || box.right <= 0) continue;
+    const fg = rgba(cs.color), bg = background(el);
+    const l1 = luminance(fg), l2 = luminance(bg);
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const size = parseFloat(cs.fontSize), large = size >= 24 || (parseInt(cs.fontWeight, 10) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) {
+      problems.push('contrast ' + ratio.toFixed(2) + ':1 of "' + node.textContent.trim().slice(0, 40) + '" (' + cs.color + ' on rgb(' + bg.slice(0, 3).join(', ') + '))');
+    }
+  }
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) {
+      problems.push('no label for ' + el.outerHTML.slice(0, 80));
+    }
+  }
+  if (!document.documentElement.lang) problems.push('no lang on <html>');
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    problems.push('the page is ' + document.documentElement.scrollWidth + ' px wide on a ' + window.innerWidth + ' px screen');
+  }
+  return problems;
+})()`
+
+// accessible checks, on the portal's own pages, what accessibilityProblems checks.
+func (v *visitor) accessible(label string) {
+	if !strings.HasPrefix(v.location(), portalURL) {
+		return // the provider's login form, an attacker's page
+	}
+	c, cancel := v.step()
+	defer cancel()
+	problems, err := chromedp.Run(c, chromedp.Evaluate[[]string](accessibilityProblems))
+	ExpectWithOffset(2, err).NotTo(HaveOccurred())
+	ExpectWithOffset(2, problems).To(BeEmpty(), "on %s's page %s (%s)", v.user, label, v.location())
+}
+
+// focus is the element that has the keyboard's focus, as a reader sees it.
+type focus struct {
+	ID, Text string
+	// Outline is the focus ring (style and width).
+	Outline  string
+	OnScreen bool
+}
+
+func (v *visitor) focused() focus {
+	c, cancel := v.step()
+	defer cancel()
+	f, err := chromedp.Run(c, chromedp.Evaluate[focus](`(() => {
+  const e = document.activeElement, cs = getComputedStyle(e), b = e.getBoundingClientRect();
+  return {ID: e.id, Text: e.matches('input, select, textarea') ? '' : e.textContent.trim(),
+    Outline: cs.outlineStyle + ' ' + cs.outlineWidth,
+    OnScreen: b.width > 0 && b.left >= 0 && b.right <= window.innerWidth && b.top >= 0 && b.bottom <= window.innerHeight};
+})()`))
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	return f
+}
+
+// shot writes a full-page screenshot of what the visitor sees now, after checking
+// that a reader can read it (accessible).
 func (v *visitor) shot(label string) {
+	v.accessible(label)
 	c, cancel := v.step()
 	defer cancel()
 	png, err := chromedp.Run(c, chromedp.FullScreenshot(100)) // 100: PNG
@@ -236,7 +324,7 @@ func (v *visitor) login() {
 	ExpectWithOffset(1, v.text("main")).To(ContainSubstring("Masuk dengan akun Pemerintah Kabupaten Kudus"))
 	v.shot("beranda-tamu")
 	ExpectWithOffset(1, v.click(`main a.button[href="/masuk"]`)).To(BeEquivalentTo(http.StatusOK))
-	ExpectWithOffset(1, v.location()).To(HavePrefix(provider.Issuer+"/authorize?"), "the provider's login form")
+	ExpectWithOffset(1, v.location()).To(HavePrefix(provider.Issuer+oidctest.LoginPath+"?"), "the provider's login form")
 	v.do(chromedp.SendKeys(chromedp.ID("username"), v.user), chromedp.SendKeys(chromedp.ID("password"), v.password))
 	v.shot("masuk-penyedia-oidc")
 	ExpectWithOffset(1, v.click(`button[type="submit"]`)).To(BeEquivalentTo(http.StatusOK))
@@ -348,6 +436,18 @@ var _ = Describe("The portal in a real browser (chromium)", Ordered, func() {
 		By("the applicant logs in at the provider and files the form, a malformed NIP first")
 		siti := person("siti")
 		siti.login()
+
+		By("a keyboard user: the first Tab shows the skip link, which leads to the form; focus is always visible")
+		Expect(siti.open("/permohonan/baru")).To(BeEquivalentTo(http.StatusOK))
+		siti.do(chromedp.KeyEvent(kb.Tab))
+		Expect(siti.focused()).To(Equal(focus{Text: "Langsung ke isi", Outline: "solid 3px", OnScreen: true}))
+		siti.shot("fokus-lompat-ke-isi")
+		siti.do(chromedp.KeyEvent(kb.Enter))
+		Expect(siti.location()).To(HaveSuffix("/permohonan/baru#isi"))
+		siti.do(chromedp.KeyEvent(kb.Tab))
+		Expect(siti.focused()).To(Equal(focus{ID: "unit", Outline: "solid 3px", OnScreen: true}), "the form's first field")
+		siti.shot("fokus-isian-pertama")
+
 		siti.fillRequestForm(name, "19800101 2005")
 		siti.shot("formulir-terisi")
 		Expect(siti.click(sendRequestButton)).To(BeEquivalentTo(http.StatusUnprocessableEntity))
@@ -418,6 +518,9 @@ var _ = Describe("The portal in a real browser (chromium)", Ordered, func() {
 			Expect(v.click(`nav a[href="/pejabat"]`)).To(BeEquivalentTo(http.StatusOK))
 			Expect(v.text("main")).To(ContainSubstring("Permohonan yang menunggu peran Anda (" + step.title + "), yang terlambat di atas."))
 			v.shot("antrean")
+			if step.user == "budi" {
+				v.phoneShot("antrean-ponsel")
+			}
 			Expect(v.click(`main a[href="/permohonan/` + name + `"]`)).To(BeEquivalentTo(http.StatusOK))
 			v.shot("permohonan")
 			Expect(v.click(`form[action="/permohonan/` + name + `/setujui"] button`)).To(BeEquivalentTo(http.StatusOK))
@@ -470,6 +573,7 @@ var _ = Describe("The portal in a real browser (chromium)", Ordered, func() {
 		Expect(ratna.lines("main table tbody")).To(ConsistOf(HavePrefix(name + " 555/123/20.01/2026 tanggal 2026-11-20 Dinas Kesehatan Kabupaten Kudus " +
 			name + " oidc:siti")))
 		ratna.shot("register")
+		ratna.phoneShot("register-ponsel")
 
 		downloads := GinkgoT().TempDir()
 		c, cancel = ratna.step()
