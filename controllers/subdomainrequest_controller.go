@@ -62,6 +62,9 @@ type SubdomainRequestReconciler struct {
 	store *sitestore.Store
 	// applier creates and repairs the site's objects.
 	applier *apply.Applier
+	// own remembers the versions the operator's own last write of each request
+	// replaced, so that a reconcile does not start from a cache behind it.
+	own ownWrites
 }
 
 // The request itself (the site's kinds are in site.go, beside the table); "provision"
@@ -81,8 +84,21 @@ type SubdomainRequestReconciler struct {
 func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	sdr := &hostingv1.SubdomainRequest{}
 	if err := r.Get(ctx, req.NamespacedName, sdr); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.own.forget(req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.own.behind(sdr.Name, sdr.ResourceVersion, time.Now()) {
+		// The cache has not yet seen this operator's own last write of the request
+		// (a reconcile asked for by a site object's event, right after a status
+		// write): whatever would be computed from it is already out of date, and its
+		// status write would be refused with a conflict.
+		ctrl.LoggerFrom(ctx).V(1).Info("the cache is behind the operator's own last write; looking again shortly",
+			"resourceVersion", sdr.ResourceVersion)
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
+	}
+	startedFrom := sdr.ResourceVersion
 	before := sdr.DeepCopy()
 
 	if !sdr.DeletionTimestamp.IsZero() {
@@ -112,7 +128,7 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		}
 	}
 
-	st := &state{now: r.now(), chain: approval.Parse(sdr.Annotations), claimed: sdr.Status.Namespace != ""}
+	st := &state{now: r.now(), chain: approval.Parse(sdr.Annotations), claimed: sdr.Status.Namespace != "", startedFrom: startedFrom}
 	// The stage a failure is counted under.
 	stage := stageNameCheck
 	// The status is written once, at the end, whatever happened in between.
@@ -166,8 +182,10 @@ func (r *SubdomainRequestReconciler) Reconcile(ctx context.Context, req ctrl.Req
 
 // state is what one reconcile found out, computed once and passed on.
 type state struct {
-	now   time.Time
-	chain approval.Chain
+	now time.Time
+	// startedFrom is the resourceVersion of the request as the reconcile read it.
+	startedFrom string
+	chain       approval.Chain
 	// claimed: the request holds its name (its Namespace is recorded).
 	claimed bool
 	name    nameCheck
@@ -327,6 +345,7 @@ func (r *SubdomainRequestReconciler) writeStatus(ctx context.Context, before, sd
 	if err := r.Status().Patch(ctx, sdr, patch); err != nil {
 		return err
 	}
+	r.own.wrote(sdr.Name, st.startedFrom, base.ResourceVersion, sdr.ResourceVersion, time.Now())
 	// Events, logs and metrics only for what is now on record: a refused status is
 	// computed again from the newer version, and would otherwise be told twice.
 	r.recordTransitions(before, sdr)
