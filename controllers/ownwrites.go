@@ -33,6 +33,7 @@ type ownWrites struct {
 
 type ownWrite struct {
 	replaced [2]string
+	written  string
 	at       time.Time
 }
 
@@ -57,14 +58,7 @@ func (o *ownWrites) wrote(name, startedFrom, lockedOn, written string, now time.
 			}
 		}
 	}
-	w := ownWrite{replaced: [2]string{startedFrom, lockedOn}, at: now}
-	if startedFrom == written {
-		w.replaced[0] = lockedOn
-	}
-	if lockedOn == written {
-		w.replaced[1] = w.replaced[0]
-	}
-	o.m[name] = w
+	o.m[name] = ownWrite{replaced: [2]string{startedFrom, lockedOn}, written: written, at: now}
 }
 
 // behind tells whether the cached copy of the request, at version cached, is older
@@ -76,7 +70,7 @@ func (o *ownWrites) behind(name, cached string, now time.Time) bool {
 	if !ok {
 		return false
 	}
-	if (cached != w.replaced[0] && cached != w.replaced[1]) || now.Sub(w.at) > ownWritePatience {
+	if cached == w.written || (cached != w.replaced[0] && cached != w.replaced[1]) || now.Sub(w.at) > ownWritePatience {
 		delete(o.m, name)
 		return false
 	}
